@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# kho/out/radix_tree (the on-demand walk) agrees with the kho events
+# recorded since boot: live keys per order and live nodes per level, and
+# the walk's own begin/end events carry the same totals.
+# khoscope-vm-append: trace_event=kho:* trace_buf_size=4M
+. "${KHOSCOPE_SCENARIO_DIR}/common.sh"
+
+trace_snapshot /tmp/boot.trace
+radix_report >/tmp/report
+cat /tmp/report
+tree=$(field tree </tmp/report)
+[ -n "$tree" ] || die "kho/out/radix_tree has no tree id"
+
+# Internal consistency of the report.
+check "nodes = sum over levels" "$(awk -F'[ =]' '/^level=/ { n += $4 } END { print n + 0 }' /tmp/report)" \
+	"$(field nodes </tmp/report)"
+check "keys = sum over orders" "$(awk -F'[ =]' '/^order=/ { n += $4 } END { print n + 0 }' /tmp/report)" \
+	"$(field keys </tmp/report)"
+check "node_bytes = nodes * 4096" "$(field node_bytes </tmp/report)" $(( $(field nodes </tmp/report) * 4096 ))
+
+# Live nodes per level from the trace: allocated minus freed.
+for level in 5 4 3 2 1 0; do
+	traced=$(awk -v t="$tree" -v l="$level" '
+		/kho_radix_node_alloc: / && $0 ~ " tree=" t " level=" l " " { n++ }
+		/kho_radix_node_free: / && $0 ~ " tree=" t " level=" l " " { n-- }
+		END { print n + 0 }' /tmp/boot.trace)
+	walked=$(sed -n "s/^level=$level nodes=\([0-9]*\) .*/\1/p" /tmp/report)
+	check "level $level: nodes traced = nodes walked" "$traced" "$walked"
+done
+
+# Live keys per order from the trace: preserved minus unpreserved.
+awk -v t="$tree" '
+	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { match($0, /order=[0-9]+/); live[substr($0, RSTART + 6, RLENGTH - 6)]++ }
+	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { match($0, /order=[0-9]+/); live[substr($0, RSTART + 6, RLENGTH - 6)]-- }
+	END { for (o in live) if (live[o]) print o, live[o] }' /tmp/boot.trace | sort -n >/tmp/traced-orders
+sed -n 's/^order=\([0-9]*\) keys=\([0-9]*\) .*/\1 \2/p' /tmp/report | sort -n >/tmp/walked-orders
+check "keys per order traced = keys per order walked" "$(tr '\n' ';' </tmp/traced-orders)" \
+	"$(tr '\n' ';' </tmp/walked-orders)"
+check "some keys are preserved at all" "$(test -s /tmp/walked-orders && echo yes)" yes
+
+# A walk fires its own events with the totals it saw.
+echo >"$TRACING/trace"
+echo 1 >"$TRACING/tracing_on"
+radix_report >/tmp/report2
+echo 0 >"$TRACING/tracing_on"
+cat "$TRACING/trace" >/tmp/walk.trace
+check "one walk_begin per read" "$(grep -c "kho_radix_walk_begin: tree=$tree\$" /tmp/walk.trace)" 1
+end=$(grep "kho_radix_walk_end: tree=$tree " /tmp/walk.trace)
+check "walk_end keys = report keys" "$(echo "${end#*kho_radix_walk_end: }" | field keys)" "$(field keys </tmp/report2)"
+check "walk_end nodes = report nodes" "$(echo "${end#*kho_radix_walk_end: }" | field nodes)" "$(field nodes </tmp/report2)"
+check "walk_end ret" "$(echo "${end#*kho_radix_walk_end: }" | field ret)" 0
+
+finish
