@@ -18,7 +18,7 @@ endif
 GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest check check-host check-vm clean distclean
+.PHONY: all help setup kernel guest demo check check-host check-vm clean distclean
 
 all: kernel guest
 
@@ -27,6 +27,7 @@ help:
 	@echo '  setup      install the Debian packages khoscope needs (as root)'
 	@echo '  kernel     fetch linux-source-7.3, apply kernel/patches, build build/kernel/{bzImage,vmlinux}'
 	@echo '  guest      build the static binaries the VM guest runs'
+	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
 	@echo '  clean      remove build/ except the kernel tree and objects'
 	@echo '  distclean  remove build/ entirely'
@@ -46,6 +47,9 @@ $(GUEST_BIN)/%: tests/vm/helpers/%.c | $(GUEST_BIN)
 
 $(GUEST_BIN):
 	$(Q)mkdir -p $@
+
+demo: kernel guest
+	$(Q)scripts/vm-run scripts/demo.sh
 
 check: kernel guest
 	$(Q)tests/run

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # scripts/build-kernel stops, naming the culprit, when a patch does not
 # apply, a listed patch is missing, or a config option does not survive.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 export KHOSCOPE_BUILD="$TMP/build"
 mkdir -p "$TMP/patches"

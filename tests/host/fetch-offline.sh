@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Without a reachable package archive, fetching the kernel source fails
 # with a clear message (and touches nothing outside its own cache).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 # Port 9 (discard) on loopback: nothing listens, the connection is refused.
 expect_fail "archive unreachable" "cannot reach the Debian package archive" \

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # scripts/vm-run rejects bad input with a clear message.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 expect_fail "unknown scenario" "no such scenario: does-not-exist" "$ROOT/scripts/vm-run" does-not-exist
 expect_fail "missing scenario" "expected exactly one SCENARIO" "$ROOT/scripts/vm-run"

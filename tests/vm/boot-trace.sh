@@ -33,6 +33,7 @@ while [ $((1 << fdt_order)) -lt "$fdt_pages" ]; do fdt_order=$((fdt_order + 1));
 vm_pages=$(( (nr * 8 + 4095) / 4096 ))
 
 found=$(awk -v F="$fdt_order" -v V="$vm_pages" -v N="$nr" -v P="$max_pages" '
+	function pow2(n,   p) { p = 1; while (n-- > 0) p *= 2; return p }
 	{ o[NR] = $1 }
 	END {
 		hits = 0
@@ -42,7 +43,7 @@ found=$(awk -v F="$fdt_order" -v V="$vm_pages" -v N="$nr" -v P="$max_pages" '
 			for (j = i + 1; j <= i + 1 + V; j++) if (o[j] != 0) ok = 0
 			if (!ok) continue
 			pages = 0
-			for (j = i + 2 + V; j < i + 2 + V + N; j++) pages += 2 ^ o[j]
+			for (j = i + 2 + V; j < i + 2 + V + N; j++) pages += pow2(o[j])
 			if (pages != P) continue
 			hits++
 			for (j = i + 2 + V; j < i + 2 + V + N; j++) hist[o[j]]++
@@ -52,6 +53,7 @@ found=$(awk -v F="$fdt_order" -v V="$vm_pages" -v N="$nr" -v P="$max_pages" '
 		printf "\n"
 	}' /tmp/orders)
 echo "test_kho run in the trace: $found"
-check "trace holds test_kho's FDT, vmalloc and $nr folios of $max_pages pages once" "${found%% *}" 1
+check "trace holds test_kho's FDT, vmalloc and $nr folios of $max_pages pages once" "${found%% *}" 1 ||
+	echo "orders preserved at boot, in order: $(tr '\n' ' ' </tmp/orders)"
 
 finish

@@ -18,6 +18,7 @@ check() {
 	else
 		echo "  FAIL $1: got '$2', want '$3'"
 		checks_failed=$((checks_failed + 1))
+		return 1
 	fi
 }
 
@@ -31,6 +32,7 @@ check_true() {
 	else
 		echo "  FAIL $name"
 		checks_failed=$((checks_failed + 1))
+		return 1
 	fi
 }
 
