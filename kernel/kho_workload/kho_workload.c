@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kho_workload - drive KHO preservations whose ground truth is known
+ *
+ * Root-only control through debugfs, /sys/kernel/debug/kho_workload/:
+ *
+ *   control  (write) one command per write:
+ *     folios COUNT ORDER [contiguous|strided|random [THREADS]]
+ *     pages COUNT          one range of COUNT pages, kho_preserve_pages()
+ *     vmalloc BYTES        one vmalloc area, kho_preserve_vmalloc()
+ *     unpreserve all|PERCENT
+ *     record               describe what is preserved in a KHO subtree
+ *   status   (read) ground truth: what is preserved now, per order
+ *   restore  (read) in the next kernel: what was restored and checked
+ *
+ * Every preserved page holds a pattern derived from its pfn. After a kexec,
+ * loading the module again finds the record, restores every folio, range
+ * and area with kho_restore_folio(), kho_restore_pages() and
+ * kho_restore_vmalloc(), checks their order and content, and counts.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/count_zeros.h>
+#include <linux/debugfs.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/io.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#define WL_RECORD_NAME		"kho_workload"
+#define WL_RECORD_MAGIC		0x6b686f776c726563ULL	/* "khowlrec" */
+#define WL_RECORD_VERSION	1
+#define WL_MAX_THREADS		64
+#define WL_MAX_COUNT		BIT(22)
+#define WL_MAX_VMALLOC		(256UL << 20)
+#define WL_NR_ORDERS		(MAX_PAGE_ORDER + 1)
+#define WL_PATTERN_MUL		0x9e3779b97f4a7c15ULL
+
+enum wl_type {
+	WL_FOLIO = 1,
+	WL_PAGES,
+	WL_VMALLOC,
+};
+
+enum wl_layout {
+	WL_CONTIGUOUS,
+	WL_STRIDED,
+	WL_RANDOM,
+};
+
+static const char *const wl_layout_names[] = {
+	[WL_CONTIGUOUS]	= "contiguous",
+	[WL_STRIDED]	= "strided",
+	[WL_RANDOM]	= "random",
+};
+
+/* One preservation made by this module. */
+struct wl_obj {
+	struct list_head list;
+	enum wl_type type;
+	unsigned int order;		/* WL_FOLIO */
+	unsigned long nr_pages;		/* WL_PAGES, WL_VMALLOC */
+	struct folio *folio;		/* WL_FOLIO */
+	struct page *page;		/* WL_PAGES: first page */
+	void *vaddr;			/* WL_VMALLOC */
+	struct kho_vmalloc vm;		/* WL_VMALLOC */
+};
+
+/* Ground truth: KHO keys and pages this module holds preserved, per order. */
+struct wl_truth {
+	unsigned long keys[WL_NR_ORDERS];
+	unsigned long pages[WL_NR_ORDERS];
+	unsigned long folios, ranges, vmallocs;
+};
+
+/* The record handed to the next kernel. */
+struct wl_record_entry {
+	u32 type;
+	u32 order;
+	u64 phys;
+	u64 nr_pages;
+	struct kho_vmalloc vm;
+};
+
+struct wl_record {
+	u64 magic;
+	u32 version;
+	u32 nr_entries;
+	struct wl_record_entry entries[];
+};
+
+/* What the next kernel found when it restored the record. */
+struct wl_restore_report {
+	bool found;
+	unsigned long objects, restored, failed;
+	unsigned long pages_checked, bad_pages;
+	unsigned long keys[WL_NR_ORDERS];
+	unsigned long pages[WL_NR_ORDERS];
+};
+
+static DEFINE_MUTEX(wl_lock);	/* protects everything below */
+static LIST_HEAD(wl_objs);
+static unsigned long wl_nr_objs;
+static struct wl_truth wl_truth;
+static struct wl_record *wl_record;
+static struct wl_restore_report wl_report;
+static struct dentry *wl_dir;
+
+static u64 wl_pattern(unsigned long pfn, unsigned int word)
+{
+	return (pfn + 1) * WL_PATTERN_MUL + word;
+}
+
+static void wl_fill_page(void *addr, unsigned long pfn)
+{
+	u64 *p = addr;
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
+		p[i] = wl_pattern(pfn, i);
+}
+
+static bool wl_check_page(const void *addr, unsigned long pfn)
+{
+	const u64 *p = addr;
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*p); i++)
+		if (p[i] != wl_pattern(pfn, i))
+			return false;
+	return true;
+}
+
+/* The keys kho_preserve_pages() makes for [pfn, pfn + nr): aligned blocks. */
+static void wl_account_range(struct wl_truth *t, unsigned long pfn,
+			     unsigned long nr, long sign)
+{
+	unsigned long end = pfn + nr;
+
+	while (pfn < end) {
+		unsigned int order = min(count_trailing_zeros(pfn), ilog2(end - pfn));
+
+		t->keys[order] += sign;
+		t->pages[order] += sign * (1L << order);
+		pfn += 1UL << order;
+	}
+}
+
+static void wl_account(struct wl_truth *t, const struct wl_obj *obj, long sign)
+{
+	unsigned long chunks;
+
+	switch (obj->type) {
+	case WL_FOLIO:
+		t->keys[obj->order] += sign;
+		t->pages[obj->order] += sign * (1L << obj->order);
+		t->folios += sign;
+		break;
+	case WL_PAGES:
+		wl_account_range(t, page_to_pfn(obj->page), obj->nr_pages, sign);
+		t->ranges += sign;
+		break;
+	case WL_VMALLOC:
+		/*
+		 * One order-0 key per page of the area, plus the chunk pages
+		 * listing them: a new chunk starts whenever one fills up.
+		 */
+		chunks = 1 + obj->nr_pages / KHO_VMALLOC_SIZE;
+		t->keys[0] += sign * (obj->nr_pages + chunks);
+		t->pages[0] += sign * (obj->nr_pages + chunks);
+		t->vmallocs += sign;
+		break;
+	}
+}
+
+static void wl_release(struct wl_obj *obj)
+{
+	unsigned long i;
+
+	switch (obj->type) {
+	case WL_FOLIO:
+		folio_put(obj->folio);
+		break;
+	case WL_PAGES:
+		for (i = 0; i < obj->nr_pages; i++)
+			__free_page(obj->page + i);
+		break;
+	case WL_VMALLOC:
+		vfree(obj->vaddr);
+		break;
+	}
+	kfree(obj);
+}
+
+static void wl_unpreserve(struct wl_obj *obj)
+{
+	switch (obj->type) {
+	case WL_FOLIO:
+		kho_unpreserve_folio(obj->folio);
+		break;
+	case WL_PAGES:
+		kho_unpreserve_pages(obj->page, obj->nr_pages);
+		break;
+	case WL_VMALLOC:
+		kho_unpreserve_vmalloc(&obj->vm);
+		break;
+	}
+}
+
+static void wl_add(struct wl_obj *obj)
+{
+	mutex_lock(&wl_lock);
+	list_add_tail(&obj->list, &wl_objs);
+	wl_nr_objs++;
+	wl_account(&wl_truth, obj, 1);
+	mutex_unlock(&wl_lock);
+}
+
+/* Allocate and fill one folio; the caller preserves or frees it. */
+static struct folio *wl_alloc_folio(unsigned int order)
+{
+	struct folio *folio;
+	unsigned long i, pfn;
+
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	if (!folio)
+		return NULL;
+
+	pfn = folio_pfn(folio);
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		wl_fill_page(folio_address(folio) + i * PAGE_SIZE, pfn + i);
+
+	return folio;
+}
+
+struct wl_folio_job {
+	unsigned long count;
+	unsigned int order;
+	enum wl_layout layout;
+	int err;
+	struct completion done;
+};
+
+/*
+ * Preserve job->count folios. The layout shapes the keys: strided keeps
+ * every other allocation and random one in four picked at random, holding
+ * the skipped folios until the end so that the allocator cannot hand them
+ * back at once.
+ */
+static int wl_preserve_folios(struct wl_folio_job *job)
+{
+	unsigned int per_kept = job->layout == WL_STRIDED ? 2 :
+				job->layout == WL_RANDOM ? 4 : 1;
+	LIST_HEAD(skipped);
+	struct folio *folio, *tmp;
+	unsigned long n;
+	int err = 0;
+
+	for (n = 0; n < job->count && !err; n++) {
+		unsigned int keep = per_kept > 1 ? get_random_u32_below(per_kept) : 0;
+		unsigned int i;
+
+		for (i = 0; i < per_kept; i++) {
+			struct wl_obj *obj;
+
+			folio = wl_alloc_folio(job->order);
+			if (!folio) {
+				pr_err("out of memory after %lu folios of order %u\n",
+				       n, job->order);
+				err = -ENOMEM;
+				break;
+			}
+			if (i != keep) {
+				list_add(&folio->lru, &skipped);
+				continue;
+			}
+
+			obj = kzalloc_obj(*obj);
+			if (!obj) {
+				folio_put(folio);
+				err = -ENOMEM;
+				break;
+			}
+			err = kho_preserve_folio(folio);
+			if (err) {
+				pr_err("kho_preserve_folio(order %u) failed: %d\n",
+				       job->order, err);
+				folio_put(folio);
+				kfree(obj);
+				break;
+			}
+			obj->type = WL_FOLIO;
+			obj->order = job->order;
+			obj->folio = folio;
+			wl_add(obj);
+		}
+	}
+
+	list_for_each_entry_safe(folio, tmp, &skipped, lru) {
+		list_del(&folio->lru);
+		folio_put(folio);
+	}
+	return err;
+}
+
+static int wl_folio_thread(void *data)
+{
+	struct wl_folio_job *job = data;
+
+	job->err = wl_preserve_folios(job);
+	complete(&job->done);
+	return 0;
+}
+
+static int wl_cmd_folios(unsigned long count, unsigned int order,
+			 enum wl_layout layout, unsigned int threads)
+{
+	struct wl_folio_job *jobs;
+	unsigned int t;
+	int err = 0;
+
+	if (threads == 1) {
+		struct wl_folio_job job = {
+			.count = count, .order = order, .layout = layout,
+		};
+
+		return wl_preserve_folios(&job);
+	}
+
+	jobs = kzalloc_objs(*jobs, threads);
+	if (!jobs)
+		return -ENOMEM;
+
+	for (t = 0; t < threads; t++) {
+		struct task_struct *task;
+
+		jobs[t].count = count / threads + (t < count % threads);
+		jobs[t].order = order;
+		jobs[t].layout = layout;
+		init_completion(&jobs[t].done);
+		task = kthread_run(wl_folio_thread, &jobs[t], "kho_wl/%u", t);
+		if (IS_ERR(task)) {
+			jobs[t].err = PTR_ERR(task);
+			complete(&jobs[t].done);
+		}
+	}
+	for (t = 0; t < threads; t++) {
+		wait_for_completion(&jobs[t].done);
+		if (jobs[t].err && !err)
+			err = jobs[t].err;
+	}
+	kfree(jobs);
+	return err;
+}
+
+static int wl_cmd_pages(unsigned long count)
+{
+	unsigned int order = get_order(count * PAGE_SIZE);
+	struct wl_obj *obj;
+	struct page *page;
+	unsigned long i;
+	int err;
+
+	obj = kzalloc_obj(*obj);
+	if (!obj)
+		return -ENOMEM;
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	if (!page) {
+		kfree(obj);
+		return -ENOMEM;
+	}
+	/* Make every page its own, then give back what is beyond count. */
+	split_page(page, order);
+	for (i = count; i < (1UL << order); i++)
+		__free_page(page + i);
+	for (i = 0; i < count; i++)
+		wl_fill_page(page_address(page + i), page_to_pfn(page) + i);
+
+	err = kho_preserve_pages(page, count);
+	if (err) {
+		pr_err("kho_preserve_pages(%lu pages) failed: %d\n", count, err);
+		for (i = 0; i < count; i++)
+			__free_page(page + i);
+		kfree(obj);
+		return err;
+	}
+	obj->type = WL_PAGES;
+	obj->page = page;
+	obj->nr_pages = count;
+	wl_add(obj);
+	return 0;
+}
+
+static int wl_cmd_vmalloc(unsigned long bytes)
+{
+	struct wl_obj *obj;
+	unsigned long i;
+	int err;
+
+	obj = kzalloc_obj(*obj);
+	if (!obj)
+		return -ENOMEM;
+
+	obj->vaddr = vmalloc(bytes);
+	if (!obj->vaddr) {
+		kfree(obj);
+		return -ENOMEM;
+	}
+	obj->nr_pages = PAGE_ALIGN(bytes) >> PAGE_SHIFT;
+	for (i = 0; i < obj->nr_pages; i++) {
+		void *addr = obj->vaddr + i * PAGE_SIZE;
+
+		wl_fill_page(addr, vmalloc_to_pfn(addr));
+	}
+
+	err = kho_preserve_vmalloc(obj->vaddr, &obj->vm);
+	if (err) {
+		pr_err("kho_preserve_vmalloc(%lu bytes) failed: %d\n", bytes, err);
+		vfree(obj->vaddr);
+		kfree(obj);
+		return err;
+	}
+	obj->type = WL_VMALLOC;
+	wl_add(obj);
+	return 0;
+}
+
+/* Unpreserve and free percent of the objects, spread evenly over them. */
+static int wl_cmd_unpreserve(unsigned int percent)
+{
+	struct wl_obj *obj, *tmp;
+	unsigned long i = 0, done = 0;
+
+	mutex_lock(&wl_lock);
+	if (!wl_nr_objs) {
+		mutex_unlock(&wl_lock);
+		pr_err("unpreserve: nothing is preserved\n");
+		return -EINVAL;
+	}
+	list_for_each_entry_safe(obj, tmp, &wl_objs, list) {
+		/* Object i goes when the running share crosses an integer. */
+		bool drop = ((i + 1) * percent) / 100 != (i * percent) / 100;
+
+		i++;
+		if (!drop)
+			continue;
+		wl_unpreserve(obj);
+		wl_account(&wl_truth, obj, -1);
+		list_del(&obj->list);
+		wl_nr_objs--;
+		wl_release(obj);
+		done++;
+	}
+	mutex_unlock(&wl_lock);
+	pr_info("unpreserved %lu of %lu objects\n", done, i);
+	return 0;
+}
+
+static void wl_drop_record(void)
+{
+	if (!wl_record)
+		return;
+	kho_remove_subtree(wl_record);
+	kho_unpreserve_free(wl_record);
+	wl_record = NULL;
+}
+
+/* Replace the record handed to the next kernel with the current objects. */
+static int wl_cmd_record(void)
+{
+	struct wl_record *rec;
+	struct wl_obj *obj;
+	size_t size;
+	u32 n = 0;
+	int err;
+
+	mutex_lock(&wl_lock);
+	wl_drop_record();
+	size = struct_size(rec, entries, wl_nr_objs);
+	rec = kho_alloc_preserve(size);
+	if (IS_ERR(rec)) {
+		err = PTR_ERR(rec);
+		pr_err("record of %lu objects (%zu bytes) failed: %d\n",
+		       wl_nr_objs, size, err);
+		goto out;
+	}
+	rec->magic = WL_RECORD_MAGIC;
+	rec->version = WL_RECORD_VERSION;
+	list_for_each_entry(obj, &wl_objs, list) {
+		struct wl_record_entry *e = &rec->entries[n++];
+
+		e->type = obj->type;
+		e->order = obj->order;
+		e->nr_pages = obj->nr_pages;
+		if (obj->type == WL_FOLIO)
+			e->phys = PFN_PHYS(folio_pfn(obj->folio));
+		else if (obj->type == WL_PAGES)
+			e->phys = page_to_phys(obj->page);
+		else
+			e->vm = obj->vm;
+	}
+	rec->nr_entries = n;
+
+	err = kho_add_subtree(WL_RECORD_NAME, rec, size);
+	if (err) {
+		pr_err("kho_add_subtree failed: %d\n", err);
+		kho_unpreserve_free(rec);
+		goto out;
+	}
+	wl_record = rec;
+	pr_info("recorded %u objects for the next kernel\n", n);
+out:
+	mutex_unlock(&wl_lock);
+	return err;
+}
+
+static int wl_parse_layout(const char *s, enum wl_layout *layout)
+{
+	int i = match_string(wl_layout_names, ARRAY_SIZE(wl_layout_names), s);
+
+	if (i < 0)
+		return -EINVAL;
+	*layout = i;
+	return 0;
+}
+
+#define WL_MAX_ARGS 5
+
+static int wl_execute(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	enum wl_layout layout = WL_CONTIGUOUS;
+	unsigned long count;
+	unsigned int order, threads = 1, percent;
+
+	if (!strcmp(cmd, "folios")) {
+		if (argc < 3 || argc > 5) {
+			pr_err("usage: folios COUNT ORDER [contiguous|strided|random [THREADS]]\n");
+			return -EINVAL;
+		}
+		if (kstrtoul(argv[1], 0, &count) || !count || count > WL_MAX_COUNT) {
+			pr_err("folios: COUNT must be 1..%lu, not '%s'\n", WL_MAX_COUNT, argv[1]);
+			return -EINVAL;
+		}
+		if (kstrtouint(argv[2], 0, &order) || order > MAX_PAGE_ORDER) {
+			pr_err("folios: ORDER must be 0..%u, not '%s'\n", MAX_PAGE_ORDER, argv[2]);
+			return -EINVAL;
+		}
+		if (argc > 3 && wl_parse_layout(argv[3], &layout)) {
+			pr_err("folios: unknown layout '%s'\n", argv[3]);
+			return -EINVAL;
+		}
+		if (argc > 4 && (kstrtouint(argv[4], 0, &threads) || !threads ||
+				 threads > WL_MAX_THREADS || threads > count)) {
+			pr_err("folios: THREADS must be 1..%u and at most COUNT, not '%s'\n",
+			       WL_MAX_THREADS, argv[4]);
+			return -EINVAL;
+		}
+		return wl_cmd_folios(count, order, layout, threads);
+	}
+	if (!strcmp(cmd, "pages")) {
+		if (argc != 2 || kstrtoul(argv[1], 0, &count) || !count ||
+		    count > MAX_ORDER_NR_PAGES) {
+			pr_err("usage: pages COUNT (1..%lu)\n",
+			       (unsigned long)MAX_ORDER_NR_PAGES);
+			return -EINVAL;
+		}
+		return wl_cmd_pages(count);
+	}
+	if (!strcmp(cmd, "vmalloc")) {
+		if (argc != 2 || kstrtoul(argv[1], 0, &count) || !count ||
+		    count > WL_MAX_VMALLOC) {
+			pr_err("usage: vmalloc BYTES (1..%lu)\n", WL_MAX_VMALLOC);
+			return -EINVAL;
+		}
+		return wl_cmd_vmalloc(count);
+	}
+	if (!strcmp(cmd, "unpreserve")) {
+		if (argc == 2 && !strcmp(argv[1], "all"))
+			return wl_cmd_unpreserve(100);
+		if (argc != 2 || kstrtouint(argv[1], 0, &percent) || !percent ||
+		    percent > 100) {
+			pr_err("usage: unpreserve all|PERCENT (1..100)\n");
+			return -EINVAL;
+		}
+		return wl_cmd_unpreserve(percent);
+	}
+	if (!strcmp(cmd, "record")) {
+		if (argc != 1) {
+			pr_err("usage: record\n");
+			return -EINVAL;
+		}
+		return wl_cmd_record();
+	}
+	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, record)\n", cmd);
+	return -EINVAL;
+}
+
+static ssize_t wl_control_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	char *argv[WL_MAX_ARGS + 1];
+	char *buf, *cur, *tok;
+	int argc = 0, err;
+
+	if (len > 256)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	cur = strim(buf);
+	while ((tok = strsep(&cur, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		if (argc == ARRAY_SIZE(argv)) {
+			pr_err("too many arguments\n");
+			kfree(buf);
+			return -EINVAL;
+		}
+		argv[argc++] = tok;
+	}
+	if (!argc) {
+		pr_err("empty command\n");
+		kfree(buf);
+		return -EINVAL;
+	}
+
+	err = wl_execute(argc, argv);
+	kfree(buf);
+	return err ? err : len;
+}
+
+static const struct file_operations wl_control_fops = {
+	.owner	= THIS_MODULE,
+	.write	= wl_control_write,
+	.llseek	= noop_llseek,
+};
+
+static void wl_show_orders(struct seq_file *m, const unsigned long *keys,
+			   const unsigned long *pages)
+{
+	unsigned int o;
+
+	for (o = 0; o < WL_NR_ORDERS; o++)
+		if (keys[o])
+			seq_printf(m, "order=%u keys=%lu pages=%lu\n", o, keys[o], pages[o]);
+}
+
+static int wl_status_show(struct seq_file *m, void *v)
+{
+	unsigned long keys = 0, pages = 0;
+	unsigned int o;
+
+	mutex_lock(&wl_lock);
+	for (o = 0; o < WL_NR_ORDERS; o++) {
+		keys += wl_truth.keys[o];
+		pages += wl_truth.pages[o];
+	}
+	seq_printf(m, "objects=%lu folios=%lu ranges=%lu vmallocs=%lu keys=%lu pages=%lu bytes=%lu recorded=%u\n",
+		   wl_nr_objs, wl_truth.folios, wl_truth.ranges, wl_truth.vmallocs,
+		   keys, pages, pages * PAGE_SIZE, wl_record ? wl_record->nr_entries : 0);
+	wl_show_orders(m, wl_truth.keys, wl_truth.pages);
+	mutex_unlock(&wl_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wl_status);
+
+static int wl_restore_show(struct seq_file *m, void *v)
+{
+	const struct wl_restore_report *r = &wl_report;
+
+	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu\n",
+		   r->found ? "found" : "none", r->objects, r->restored, r->failed,
+		   r->pages_checked, r->bad_pages);
+	wl_show_orders(m, r->keys, r->pages);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(wl_restore);
+
+/* Check every page of a restored object against its pfn's pattern. */
+static void wl_check_range(struct wl_restore_report *r, void *addr,
+			   unsigned long pfn, unsigned long nr, bool *ok)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		r->pages_checked++;
+		if (!wl_check_page(addr + i * PAGE_SIZE, pfn + i)) {
+			r->bad_pages++;
+			*ok = false;
+		}
+	}
+}
+
+static bool wl_restore_entry(struct wl_restore_report *r,
+			     const struct wl_record_entry *e)
+{
+	struct wl_truth t = {};
+	struct folio *folio;
+	struct page *page;
+	unsigned long i;
+	bool ok = true;
+	void *vaddr;
+
+	switch (e->type) {
+	case WL_FOLIO:
+		folio = kho_restore_folio(e->phys);
+		if (!folio) {
+			pr_err("folio at %pa not restored\n", &e->phys);
+			return false;
+		}
+		if (folio_order(folio) != e->order) {
+			pr_err("folio at %pa: order %u, want %u\n", &e->phys,
+			       folio_order(folio), e->order);
+			ok = false;
+		}
+		wl_check_range(r, folio_address(folio), folio_pfn(folio),
+			       1UL << e->order, &ok);
+		folio_put(folio);
+		if (ok) {
+			r->keys[e->order]++;
+			r->pages[e->order] += 1UL << e->order;
+		}
+		return ok;
+	case WL_PAGES:
+		page = kho_restore_pages(e->phys, e->nr_pages);
+		if (!page) {
+			pr_err("%llu pages at %pa not restored\n", e->nr_pages, &e->phys);
+			return false;
+		}
+		wl_check_range(r, page_address(page), page_to_pfn(page), e->nr_pages, &ok);
+		for (i = 0; i < e->nr_pages; i++)
+			__free_page(page + i);
+		wl_account_range(&t, PHYS_PFN(e->phys), e->nr_pages, 1);
+		break;
+	case WL_VMALLOC:
+		vaddr = kho_restore_vmalloc(&e->vm);
+		if (!vaddr) {
+			pr_err("vmalloc area of %llu pages not restored\n", e->nr_pages);
+			return false;
+		}
+		if (e->vm.total_pages != e->nr_pages) {
+			pr_err("vmalloc area: %u pages, want %llu\n", e->vm.total_pages,
+			       e->nr_pages);
+			ok = false;
+		}
+		for (i = 0; i < e->nr_pages; i++) {
+			void *addr = vaddr + i * PAGE_SIZE;
+
+			wl_check_range(r, addr, vmalloc_to_pfn(addr), 1, &ok);
+		}
+		vfree(vaddr);
+		t.keys[0] = e->nr_pages + 1 + e->nr_pages / KHO_VMALLOC_SIZE;
+		t.pages[0] = t.keys[0];
+		break;
+	default:
+		pr_err("record entry of unknown type %u\n", e->type);
+		return false;
+	}
+	if (ok) {
+		for (i = 0; i < WL_NR_ORDERS; i++) {
+			r->keys[i] += t.keys[i];
+			r->pages[i] += t.pages[i];
+		}
+	}
+	return ok;
+}
+
+static void wl_restore(void)
+{
+	struct wl_restore_report *r = &wl_report;
+	const struct wl_record *rec;
+	phys_addr_t phys;
+	size_t size;
+	u32 i;
+	int err;
+
+	err = kho_retrieve_subtree(WL_RECORD_NAME, &phys, &size);
+	if (err) {
+		if (err != -ENOENT)
+			pr_err("cannot retrieve the record: %d\n", err);
+		return;
+	}
+	rec = phys_to_virt(phys);
+	if (size < sizeof(*rec) || rec->magic != WL_RECORD_MAGIC ||
+	    rec->version != WL_RECORD_VERSION ||
+	    size < struct_size(rec, entries, rec->nr_entries)) {
+		pr_err("record at %pa is not valid\n", &phys);
+		return;
+	}
+
+	r->found = true;
+	for (i = 0; i < rec->nr_entries; i++) {
+		r->objects++;
+		if (wl_restore_entry(r, &rec->entries[i]))
+			r->restored++;
+		else
+			r->failed++;
+	}
+	pr_info("restored %lu of %lu objects, %lu failed, %lu pages checked, %lu bad\n",
+		r->restored, r->objects, r->failed, r->pages_checked, r->bad_pages);
+	kho_restore_free((void *)rec);
+}
+
+static int __init wl_init(void)
+{
+	if (!kho_is_enabled()) {
+		pr_err("KHO is disabled: boot with kho=on\n");
+		return -EOPNOTSUPP;
+	}
+
+	wl_restore();
+
+	wl_dir = debugfs_create_dir("kho_workload", NULL);
+	debugfs_create_file("control", 0200, wl_dir, NULL, &wl_control_fops);
+	debugfs_create_file("status", 0400, wl_dir, NULL, &wl_status_fops);
+	debugfs_create_file("restore", 0400, wl_dir, NULL, &wl_restore_fops);
+	return 0;
+}
+
+static void __exit wl_exit(void)
+{
+	struct wl_obj *obj, *tmp;
+
+	debugfs_remove_recursive(wl_dir);
+	mutex_lock(&wl_lock);
+	wl_drop_record();
+	list_for_each_entry_safe(obj, tmp, &wl_objs, list) {
+		wl_unpreserve(obj);
+		list_del(&obj->list);
+		wl_release(obj);
+	}
+	mutex_unlock(&wl_lock);
+}
+
+module_init(wl_init);
+module_exit(wl_exit);
+
+MODULE_DESCRIPTION("KHO preservation workloads with known ground truth");
+MODULE_LICENSE("GPL");
