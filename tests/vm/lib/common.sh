@@ -66,3 +66,88 @@ trace_snapshot() {
 	grep -q 'LOST [0-9]* EVENTS' "$1" && die "trace buffer overflowed: raise trace_buf_size"
 	return 0
 }
+
+WL=/sys/kernel/debug/kho_workload
+
+# wl_load: load the workload driver.
+wl_load() {
+	insmod /lib/modules/kho_workload.ko || die "cannot load kho_workload.ko"
+}
+
+# wl CMD...: send one command to the workload driver; fail loudly.
+wl() {
+	echo "$*" >"$WL/control" || die "workload command '$*' failed: $(dmesg | tail -n 1)"
+}
+
+# orders_of FILE: "order keys" pairs, one per line, from order= lines.
+orders_of() {
+	sed -n 's/^order=\([0-9]*\) keys=\([0-9]*\) .*/\1 \2/p' "$1" | sort -n
+}
+
+# levels_of FILE: "level nodes" pairs from level= lines.
+levels_of() {
+	sed -n 's/^level=\([0-9]*\) nodes=\([0-9]*\) .*/\1 \2/p' "$1" | sort -n
+}
+
+# traced_orders TRACE TREE: live keys per order from kho_preserve_end and
+# kho_unpreserve_end events that succeeded, as "order keys" lines.
+traced_orders() {
+	awk -v t="$2" '
+	function order(   s) { match($0, /order=[0-9]+/); return substr($0, RSTART + 6, RLENGTH - 6) }
+	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { live[order()]++ }
+	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { live[order()]-- }
+	END { for (o in live) if (live[o]) print o, live[o] }' "$1" | sort -n
+}
+
+# traced_nodes TRACE TREE: node pages allocated minus freed in TREE.
+traced_nodes() {
+	awk -v t="$2" '
+	/kho_radix_node_alloc: / && $0 ~ " tree=" t " " { n++ }
+	/kho_radix_node_free: / && $0 ~ " tree=" t " " { n-- }
+	END { print n + 0 }' "$1"
+}
+
+# add_orders A B: per-order sum of two "order keys" lists.
+add_orders() {
+	cat "$1" "$2" | awk '{ n[$1] += $2 } END { for (o in n) if (n[o]) print o, n[o] }' | sort -n
+}
+
+# sub_orders A B: per-order difference A - B.
+sub_orders() {
+	{ cat "$1"; awk '{ print $1, -$2 }' "$2"; } |
+		awk '{ n[$1] += $2 } END { for (o in n) if (n[o]) print o, n[o] }' | sort -n
+}
+
+# flat FILE: a list on one line, for check.
+flat() {
+	tr '\n' ';' <"$1"
+}
+
+# trace_start: clear the buffer and record the kho events from now on.
+trace_start() {
+	echo 0 >"$TRACING/tracing_on"
+	echo >"$TRACING/trace"
+	echo 1 >"$TRACING/events/kho/enable"
+	echo 1 >"$TRACING/tracing_on"
+}
+
+# pairs LIST: "a:b,c:d" -> "a b" lines (and back with unpairs).
+pairs() {
+	echo "$1" | tr ',' '\n' | tr ':' ' ' | sed '/^$/d'
+}
+unpairs() {
+	tr ' ' ':' <"$1" | tr '\n' ',' | sed 's/,$//'
+}
+
+# cmdline_arg NAME: value of NAME= on the kernel command line.
+cmdline_arg() {
+	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1
+}
+
+# order_for_bytes N: the page order of an allocation of N bytes.
+order_for_bytes() {
+	pages=$(( ($1 + 4095) / 4096 ))
+	o=0
+	while [ $((1 << o)) -lt "$pages" ]; do o=$((o + 1)); done
+	echo "$o"
+}

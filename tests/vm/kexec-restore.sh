@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# Preserve a mixed workload, unpreserve half of it, kexec: the next kernel
+# restores every remaining folio, range and area with the right order and
+# content, the tree it received holds exactly what was left (so nothing
+# unpreserved came back), and its restore statistics match the last walk
+# of the previous kernel.
+# khoscope-vm-append: test_kho.max_mem=4096
+. "$KHOSCOPE_SCENARIO_DIR/common.sh"
+
+# Bytes per entry of the driver's record, and its header (kho_workload.c).
+RECORD_ENTRY=40
+RECORD_HEADER=16
+
+case "$KHOSCOPE_STAGE" in
+1)
+	wl_load
+	radix_report >/tmp/before
+	wl folios 2048 0
+	wl folios 256 3 strided
+	wl folios 16 9 random
+	wl vmalloc 262144
+	wl pages 1000
+	wl unpreserve 50
+	wl record
+	cat "$WL/status" | tee /tmp/status
+	radix_report | tee /tmp/walk
+
+	objects=$(field objects </tmp/status)
+	check "half of 2322 objects left" "$objects" 1161
+	check "all of them recorded" "$(field recorded </tmp/status)" "$objects"
+	# The tree now holds what it held before, what the driver still
+	# preserves, and the one folio holding the driver's record.
+	orders_of /tmp/status >/tmp/truth
+	orders_of /tmp/before >/tmp/b
+	echo "$(order_for_bytes $((RECORD_HEADER + objects * RECORD_ENTRY))) 1" >/tmp/record
+	add_orders /tmp/b /tmp/truth >/tmp/x
+	add_orders /tmp/x /tmp/record >/tmp/expected
+	orders_of /tmp/walk >/tmp/walked
+	check "tree = before + driver ground truth + record (unpreserved keys gone)" \
+		"$(flat /tmp/walked)" "$(flat /tmp/expected)"
+	[ "$checks_failed" -eq 0 ] || finish
+
+	vm-kexec "kwl.objects=$objects" "kwl.truth=$(unpairs /tmp/truth)" \
+		"kwl.walk=$(unpairs /tmp/walked)" \
+		"kwl.levels=$(levels_of /tmp/walk >/tmp/l; unpairs /tmp/l)"
+	die "vm-kexec returned"
+	;;
+2)
+	pairs "$(cmdline_arg kwl.truth)" >/tmp/truth
+	pairs "$(cmdline_arg kwl.walk)" >/tmp/walked
+	pairs "$(cmdline_arg kwl.levels)" >/tmp/levels
+	objects=$(cmdline_arg kwl.objects)
+
+	wl_load
+	cat "$WL/restore" | tee /tmp/restore
+	check "the driver found its record" "$(field record </tmp/restore)" found
+	check "every remaining object restored" "$(field restored </tmp/restore)" "$objects"
+	check "no object failed to restore" "$(field failed </tmp/restore)" 0
+	check "no page with wrong content" "$(field bad_pages </tmp/restore)" 0
+	orders_of /tmp/restore >/tmp/restored
+	check "restored keys per order = ground truth before kexec" "$(flat /tmp/restored)" "$(flat /tmp/truth)"
+
+	cat "$KHO_DEBUGFS/in/restore_stats" | tee /tmp/stats
+	check "boot walk succeeded" "$(field retrieve_ret </tmp/stats)" 0
+	check "scratch extension succeeded" "$(field extend_scratch_ret </tmp/stats)" 0
+	orders_of /tmp/stats >/tmp/booted
+	check "boot walk keys per order = last walk before kexec" "$(flat /tmp/booted)" "$(flat /tmp/walked)"
+	levels_of /tmp/stats >/tmp/blevels
+	check "boot walk nodes per level = last walk before kexec" "$(flat /tmp/blevels)" "$(flat /tmp/levels)"
+	echo "boot walk: $(field retrieve_ns </tmp/stats) ns for $(sed -n 2p /tmp/stats | field keys) keys;" \
+		"scratch extension: $(field extend_scratch_ns </tmp/stats) ns"
+	finish
+	;;
+esac
