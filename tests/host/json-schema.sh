@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0
+# Every JSON line khoscope's renderer prints parses with a real JSON parser
+# and validates against user/khoscope.schema.json; the schema rejects a
+# record that breaks it.
+. "$(dirname "$0")/lib.bash"
+
+"$ROOT/build/unit/test_report" --emit-json >"$TMP/lines.json"
+/usr/bin/python3 - "$ROOT/user/khoscope.schema.json" "$TMP/lines.json" <<'PY'
+import json, sys
+import jsonschema
+
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+lines = open(sys.argv[2]).read().splitlines()
+assert len(lines) == 3, lines
+for n, line in enumerate(lines, 1):
+    jsonschema.validate(json.loads(line), schema)
+    print(f"ok   line {n} valid ({len(line)} bytes)")
+rec = json.loads(lines[0])
+assert rec["ops"]["preserve"][0]["buckets"][0] == {"min": 1024, "max": 2047, "count": 3}, rec
+assert rec["memory"]["overhead_ratio"] > 0
+bad = dict(rec, schema=2)
+try:
+    jsonschema.validate(bad, schema)
+except jsonschema.ValidationError:
+    print("ok   a record with schema 2 is rejected")
+else:
+    sys.exit("FAIL schema accepted schema=2")
+PY

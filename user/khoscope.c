@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * khoscope - per-order latency of KHO preservations and the memory the KHO
+ * radix tree takes, from the kho trace events, aggregated in the kernel.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "khoscope.h"
+#include "khoscope.skel.h"
+#include "report.h"
+
+#define DEBUGFS_MAGIC	0x64626720
+#define MAX_INTERVAL	(24 * 3600UL)
+#define BASELINE_TRIES	5
+
+static const char usage_text[] =
+"Usage: khoscope [OPTIONS] [INTERVAL [COUNT]]\n"
+"\n"
+"Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"
+"latency histograms of preserve and unpreserve, node pages allocated and\n"
+"freed per level, walks, errors, and the memory the tree holds against the\n"
+"memory it preserves, starting from a walk of the tree as it is now.\n"
+"\n"
+"Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C).\n"
+"\n"
+"Options:\n"
+"  -j, --json            one JSON object per line (NDJSON), for dashboards\n"
+"  -o, --orders LIST     only these page orders, e.g. 0,3,9-10\n"
+"  -O, --ops LIST        only these operations: preserve,unpreserve\n"
+"  -t, --tree ID         tree id to follow (default: the preserved-memory\n"
+"                        tree, as named by kho/out/radix_tree; 0: every tree)\n"
+"  -T, --timestamp       print a timestamp with each text report\n"
+"  -d, --debugfs DIR     where debugfs is mounted (default /sys/kernel/debug)\n"
+"  -v, --verbose         libbpf debug output on stderr\n"
+"  -h, --help            this help\n"
+"\n"
+"Examples:\n"
+"  khoscope                 # trace until Ctrl-C, then print histograms and memory\n"
+"  khoscope 1 10            # print every second, ten times\n"
+"  khoscope -o 0,9 5        # orders 0 and 9 only, every 5 seconds\n"
+"  khoscope -O preserve     # preservations only\n"
+"  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n";
+
+static struct env {
+	bool json;
+	bool timestamp;
+	bool verbose;
+	__u64 order_mask;
+	__u32 op_mask;
+	long tree;		/* -1: default */
+	unsigned long interval;	/* 0: until signal */
+	unsigned long count;	/* 0: unbounded */
+	const char *debugfs;
+} env = {
+	.order_mask = ~0ULL,
+	.op_mask = ~0U,
+	.tree = -1,
+	.debugfs = "/sys/kernel/debug",
+};
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	exiting = 1;
+}
+
+static int die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "khoscope: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'khoscope --help'.\n");
+	return 2;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "orders", required_argument, NULL, 'o' },
+		{ "ops", required_argument, NULL, 'O' },
+		{ "tree", required_argument, NULL, 't' },
+		{ "timestamp", no_argument, NULL, 'T' },
+		{ "debugfs", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char err[256];
+	unsigned long v;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			env.json = true;
+			break;
+		case 'o':
+			if (ks_parse_orders(optarg, &env.order_mask, err, sizeof(err)))
+				return die_usage("%s", err);
+			break;
+		case 'O':
+			if (ks_parse_ops(optarg, &env.op_mask, err, sizeof(err)))
+				return die_usage("%s", err);
+			break;
+		case 't':
+			if (!strcmp(optarg, "0"))
+				env.tree = 0;
+			else if (ks_parse_positive(optarg, 1UL << 31, &v))
+				return die_usage("invalid tree id '%s'", optarg);
+			else
+				env.tree = v;
+			break;
+		case 'T':
+			env.timestamp = true;
+			break;
+		case 'd':
+			env.debugfs = optarg;
+			break;
+		case 'v':
+			env.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			return die_usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return die_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (ks_parse_positive(argv[optind], MAX_INTERVAL, &env.interval))
+			return die_usage("invalid interval '%s': whole seconds, 1..%lu",
+					 argv[optind], MAX_INTERVAL);
+		optind++;
+	}
+	if (optind < argc) {
+		if (ks_parse_positive(argv[optind], ~0UL, &env.count))
+			return die_usage("invalid count '%s': a positive number", argv[optind]);
+		optind++;
+	}
+	if (optind < argc)
+		return die_usage("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool have_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	const int need[] = { 38 /* CAP_PERFMON */, 39 /* CAP_BPF */ };
+	unsigned int i;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (!(data[need[i] / 32].effective & (1U << (need[i] % 32))))
+			return false;
+	return true;
+}
+
+static char *read_file(const char *path)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	FILE *f;
+
+	if (!buf)
+		return NULL;
+	f = fopen(path, "r");
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+		if (len + 1 == cap) {
+			char *nbuf = realloc(buf, cap * 2);
+
+			if (!nbuf) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Which flavour of program the kernel can take: 1 tp_btf, 0 raw_tp, -1 none. */
+static int kho_events_flavour(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct stat st;
+	int id = -1;
+
+	if (btf) {
+		id = btf__find_by_name_kind(btf, "btf_trace_kho_preserve_begin", BTF_KIND_TYPEDEF);
+		btf__free(btf);
+	}
+	if (id > 0)
+		return 1;
+	if (!stat("/sys/kernel/tracing/events/kho/kho_preserve_begin", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events/kho/kho_preserve_begin", &st))
+		return 0;
+	return -1;
+}
+
+static int check_kho(void)
+{
+	char path[512];
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(env.debugfs, &sfs) || sfs.f_type != DEBUGFS_MAGIC) {
+		fprintf(stderr, "khoscope: debugfs is not mounted at %s "
+			"(mount -t debugfs none %s)\n", env.debugfs, env.debugfs);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/kho/out", env.debugfs);
+	if (stat(path, &st)) {
+		fprintf(stderr, "khoscope: KHO is disabled (no %s): boot with kho=on\n", path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/kho/out/radix_tree", env.debugfs);
+	if (stat(path, &st)) {
+		fprintf(stderr, "khoscope: this kernel lacks %s: build it from kernel/patches\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_shape(struct ks_shape *shape)
+{
+	char path[512], *text;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/kho/out/radix_tree", env.debugfs);
+	text = read_file(path);
+	if (!text) {
+		fprintf(stderr, "khoscope: failed to read %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	err = ks_parse_shape(text, shape);
+	free(text);
+	if (err)
+		fprintf(stderr, "khoscope: failed to parse %s\n", path);
+	return err;
+}
+
+static void read_restore(struct ks_restore *rs)
+{
+	char path[512], *text;
+
+	memset(rs, 0, sizeof(*rs));
+	snprintf(path, sizeof(path), "%s/kho/in/restore_stats", env.debugfs);
+	text = read_file(path);
+	if (!text)
+		return;
+	if (ks_parse_restore(text, rs))
+		fprintf(stderr, "khoscope: ignoring %s: unexpected format\n", path);
+	free(text);
+}
+
+static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t words = size / sizeof(__u64);
+	__u64 *vals, *dst;
+	__u32 key;
+	int c;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, size);
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < nr; key++) {
+		size_t w;
+
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			free(vals);
+			return -errno;
+		}
+		dst = (__u64 *)((char *)out + key * size);
+		memset(dst, 0, size);
+		for (c = 0; c < ncpus; c++)
+			for (w = 0; w < words; w++)
+				dst[w] += vals[c * words + w];
+	}
+	free(vals);
+	return 0;
+}
+
+static int read_walks(int fd, struct ks_snapshot *s)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct khoscope_walks *vals;
+	__u32 key;
+	int c;
+
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < KHOSCOPE_NR_TREES; key++) {
+		struct khoscope_walks *w = &s->walks[key];
+
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			free(vals);
+			return -errno;
+		}
+		memset(w, 0, sizeof(*w));
+		for (c = 0; c < ncpus; c++) {
+			w->count += vals[c].count;
+			w->sum_ns += vals[c].sum_ns;
+			w->keys += vals[c].keys;
+			w->nodes += vals[c].nodes;
+			w->errors += vals[c].errors;
+			if (vals[c].max_ns > w->max_ns)
+				w->max_ns = vals[c].max_ns;
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+static int read_snapshot(struct khoscope_bpf *skel, struct ks_snapshot *s)
+{
+	struct khoscope_error_key key, next, *prev = NULL;
+	int fd = bpf_map__fd(skel->maps.errors), err;
+
+	err = sum_percpu(bpf_map__fd(skel->maps.hists), KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
+			 sizeof(struct khoscope_hist), s->hist);
+	err = err ?: sum_percpu(bpf_map__fd(skel->maps.nodes),
+				KHOSCOPE_NR_TREES * KHOSCOPE_NR_LEVELS,
+				sizeof(struct khoscope_nodes), s->nodes);
+	err = err ?: sum_percpu(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
+				sizeof(__u64), s->counters);
+	err = err ?: read_walks(bpf_map__fd(skel->maps.walks), s);
+	if (err)
+		return err;
+
+	s->nr_errors = 0;
+	while (s->nr_errors < KHOSCOPE_MAX_ERRORS && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct ks_error *e = &s->errors[s->nr_errors];
+
+		if (!bpf_map_lookup_elem(fd, &next, &e->count)) {
+			e->key = next;
+			s->nr_errors++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+/* The counts of preserve/unpreserve/alloc/free that change the tree. */
+static bool same_tree_counts(const struct ks_snapshot *a, const struct ks_snapshot *b)
+{
+	unsigned int op, o;
+
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++)
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+			if (a->hist[op][o].ok != b->hist[op][o].ok)
+				return false;
+	return !memcmp(a->nodes, b->nodes, sizeof(a->nodes));
+}
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static unsigned long long shape_keys(const struct ks_shape *s)
+{
+	unsigned long long n = s->orders_beyond;
+	int o;
+
+	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+		n += s->keys[o];
+	return n;
+}
+
+static unsigned long long shape_nodes(const struct ks_shape *s)
+{
+	unsigned long long n = 0;
+	int l;
+
+	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
+		n += s->nodes[l];
+	return n;
+}
+
+static void disable_twins(struct khoscope_bpf *skel, bool use_btf)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		bool is_btf = !strncmp(sec, "tp_btf/", 7);
+
+		bpf_program__set_autoload(prog, is_btf == use_btf);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ks_snapshot *base_snap = NULL, *prev = NULL, *cur = NULL, *delta = NULL;
+	struct khoscope_bpf *skel = NULL;
+	struct ks_shape base = {};
+	struct ks_restore restore;
+	struct ks_memory memory;
+	__u64 start_ns, last_ns;
+	unsigned long printed = 0;
+	int err, flavour, tries;
+
+	err = parse_args(argc, argv);
+	if (err)
+		return err;
+
+	if (!have_caps()) {
+		fprintf(stderr, "khoscope: need root, or CAP_BPF and CAP_PERFMON\n");
+		return 1;
+	}
+	flavour = kho_events_flavour();
+	if (flavour < 0) {
+		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: build it from kernel/patches\n");
+		return 1;
+	}
+	if (check_kho())
+		return 1;
+	libbpf_set_print(libbpf_print_fn);
+
+	base_snap = calloc(1, sizeof(*base_snap));
+	prev = calloc(1, sizeof(*prev));
+	cur = calloc(1, sizeof(*cur));
+	delta = calloc(1, sizeof(*delta));
+	if (!base_snap || !prev || !cur || !delta) {
+		fprintf(stderr, "khoscope: out of memory\n");
+		err = 1;
+		goto cleanup;
+	}
+
+	/* The tree id to follow comes from the walk unless given. */
+	if (read_shape(&base)) {
+		err = 1;
+		goto cleanup;
+	}
+	if (env.tree < 0)
+		env.tree = base.tree;
+
+	skel = khoscope_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "khoscope: failed to open BPF object: %s\n", strerror(errno));
+		err = 1;
+		goto cleanup;
+	}
+	skel->rodata->targ_tree = env.tree;
+	skel->rodata->targ_ops = env.op_mask;
+	skel->rodata->targ_orders = env.order_mask;
+	disable_twins(skel, flavour == 1);
+
+	err = khoscope_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "khoscope: failed to load BPF programs: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	err = khoscope_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "khoscope: failed to attach BPF programs: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+
+	/*
+	 * Baseline: the tree as it is, from a walk made while attached. If
+	 * the tree changed during the walk, the walk and the events may both
+	 * count the change: walk again.
+	 */
+	for (tries = 0; tries < BASELINE_TRIES; tries++) {
+		if (read_snapshot(skel, base_snap) || read_shape(&base) ||
+		    read_snapshot(skel, cur)) {
+			err = 1;
+			goto cleanup;
+		}
+		if (same_tree_counts(base_snap, cur))
+			break;
+	}
+	if (tries == BASELINE_TRIES)
+		fprintf(stderr, "khoscope: warning: the tree kept changing during the baseline walk; "
+			"memory figures may be off by the preservations made meanwhile\n");
+	*base_snap = *cur;
+	*prev = *cur;
+	read_restore(&restore);
+
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+
+	if (!env.json) {
+		printf("Tracing the KHO radix tree (tree %ld%s, %s programs)... ", env.tree,
+		       env.tree ? "" : ": all", flavour == 1 ? "tp_btf" : "raw_tp");
+		if (env.interval)
+			printf("Reporting every %lu s. Hit Ctrl-C to end.\n", env.interval);
+		else
+			printf("Hit Ctrl-C to end.\n");
+		printf("baseline: %llu keys in %llu nodes\n", shape_keys(&base), shape_nodes(&base));
+		if (restore.valid)
+			printf("boot restore: walk %.3f ms (ret %d), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
+			       restore.retrieve_ns / 1e6, restore.retrieve_ret,
+			       restore.extend_ns / 1e6, restore.extend_ret,
+			       (unsigned long long)restore.busy_blocks);
+		fflush(stdout);
+	}
+
+	start_ns = last_ns = now_ns(CLOCK_MONOTONIC);
+	while (!exiting) {
+		struct ks_report report;
+		bool final;
+
+		if (env.interval) {
+			__u64 deadline = last_ns + env.interval * 1000000000ULL;
+
+			while (!exiting && now_ns(CLOCK_MONOTONIC) < deadline)
+				usleep(20000);
+		} else {
+			while (!exiting)
+				usleep(50000);
+		}
+		final = exiting || (env.count && printed + 1 >= env.count);
+
+		if (read_snapshot(skel, cur)) {
+			fprintf(stderr, "khoscope: failed to read BPF maps: %s\n", strerror(errno));
+			err = 1;
+			goto cleanup;
+		}
+		/* Without an interval, the one report covers the whole run. */
+		ks_snapshot_sub(delta, cur, env.interval ? prev : base_snap);
+		ks_memory_compute(&memory, &base, cur, base_snap, env.tree);
+
+		memset(&report, 0, sizeof(report));
+		report.ts_ns = now_ns(CLOCK_REALTIME);
+		report.interval_ns = now_ns(CLOCK_MONOTONIC) - (env.interval ? last_ns : start_ns);
+		report.final = final;
+		report.tree = env.tree;
+		report.delta = delta;
+		report.memory = env.tree ? &memory : NULL;
+		report.restore = &restore;
+		report.order_mask = env.order_mask;
+		report.op_mask = env.op_mask;
+
+		if (env.json) {
+			ks_print_json(stdout, &report);
+		} else {
+			if (env.timestamp) {
+				time_t t = time(NULL);
+				char buf[32];
+
+				strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&t));
+				printf("\n%s", buf);
+			}
+			ks_print_text(stdout, &report);
+		}
+		*prev = *cur;
+		last_ns = now_ns(CLOCK_MONOTONIC);
+		printed++;
+		if (final)
+			break;
+	}
+	err = 0;
+
+cleanup:
+	khoscope_bpf__destroy(skel);
+	free(base_snap);
+	free(prev);
+	free(cur);
+	free(delta);
+	return err;
+}
