@@ -37,8 +37,19 @@ UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,und
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
 UNIT_TESTS	:= $(UNIT_OUT)/test_report
 
+# The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
+# patched tree, built against tests/shim.
+TRACKER_OUT	:= $(BUILD)/tracker
+TRACKER_CUR	:= $(BUILD)/kernel/src
+TRACKER_DEPS	:= $(wildcard tests/shim/*.[ch] tests/shim/*/*.h tests/shim/*/*/*.h tests/tracker/*.h) \
+		   tests/unit/test.h
+TRACKER_CFLAGS	= -g -Wall -Wextra -Wno-unused-parameter -Itests/shim -Itests/tracker -Itests/unit \
+		  -idirafter $(1)/include -DCONFIG_KEXEC_HANDOVER
+TRACKER_SRCS	= tests/shim/shim.c $(1)/kernel/liveupdate/kho_radix_tree.c
+SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
+
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools unit demo check check-host check-vm clean distclean
+.PHONY: all help setup kernel guest tools unit tracker bench demo check check-host check-vm clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -51,6 +62,7 @@ help:
 	@echo '  guest      build the static binaries the VM guest runs'
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
+	@echo '  bench      benchmark the radix tree in user space (BENCH_SIZES="1 16", BENCH_REPEAT=5)'
 	@echo '  clean      remove build/ except the kernel tree and objects'
 	@echo '  distclean  remove build/ entirely'
 	@echo 'Variables: V=1 shows full commands; JOBS=N sets kernel build parallelism.'
@@ -66,6 +78,35 @@ guest: $(GUEST_HELPERS)
 tools: $(KHOSCOPE) $(KHOSCOPE_GUEST)
 
 unit: $(UNIT_TESTS)
+
+tracker: $(TRACKER_OUT)/test_tracker $(TRACKER_OUT)/fuzz_tracker $(TRACKER_OUT)/bench_current
+
+$(TRACKER_OUT)/test_tracker: tests/tracker/test_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 $(SANITIZE) $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
+
+$(TRACKER_OUT)/fuzz_tracker: tests/tracker/fuzz_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) -O1 -fsanitize=fuzzer,address,undefined $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR))
+
+$(TRACKER_OUT)/bench_current: tests/tracker/bench_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
+
+# The baseline's source is made by scripts/tracker-src; always re-checked.
+$(TRACKER_OUT)/bench_baseline: tests/tracker/bench_tracker.c $(TRACKER_DEPS) FORCE | $(TRACKER_OUT)
+	$(call msg,CC,$@)
+	$(Q)base=$$(scripts/tracker-src baseline) && \
+		$(CC) -O2 $(call TRACKER_CFLAGS,$$base) -o $@ $< $(call TRACKER_SRCS,$$base) -lpthread
+
+bench: kernel
+	$(Q)$(MAKE) --no-print-directory $(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_baseline tools guest
+	$(Q)scripts/bench $(BENCH_SIZES)
+	$(Q)scripts/vm-run --quiet scripts/bench-vm.sh
+	$(Q)mkdir -p $(BUILD)/bench && sed -n 's/^BENCH-VM //p' $(BUILD)/vm/bench-vm.log >$(BUILD)/bench/tracing-overhead.json
+	@echo "bench: wrote $(BUILD)/bench/tracing-overhead.json"
+
+FORCE:
 
 $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
@@ -94,7 +135,7 @@ $(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUES
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $(USER_SRCS) -lbpf -lelf -lz -lzstd
 
-$(BPF_OUT) $(USER_OUT) $(UNIT_OUT):
+$(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT):
 	$(Q)mkdir -p $@
 
 $(GUEST_BIN)/%: tests/vm/helpers/%.c | $(GUEST_BIN)
@@ -106,14 +147,14 @@ $(GUEST_BIN):
 
 demo: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
-	$(Q)scripts/vm-run scripts/demo.sh
+	$(Q)scripts/vm-run --quiet scripts/demo.sh
 
 check: kernel
-	$(Q)$(MAKE) --no-print-directory tools guest unit
+	$(Q)$(MAKE) --no-print-directory tools guest unit tracker
 	$(Q)tests/run
 
-check-host: setup
-	$(Q)$(MAKE) --no-print-directory unit
+check-host: kernel
+	$(Q)$(MAKE) --no-print-directory tools unit tracker
 	$(Q)tests/run --host
 
 check-vm: kernel
@@ -121,7 +162,7 @@ check-vm: kernel
 	$(Q)tests/run --vm
 
 clean:
-	$(Q)rm -rf $(BUILD)/guest/bin $(BUILD)/vm $(BUILD)/tests $(BPF_OUT) $(USER_OUT)
+	$(Q)rm -rf $(BUILD)/guest/bin $(BUILD)/vm $(BUILD)/tests $(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT)
 
 distclean:
 	$(Q)rm -rf $(BUILD)

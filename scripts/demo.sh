@@ -1,25 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of 'make demo': what the kho trace events and the on-demand
-# walk show about the preservations lib/test_kho.c makes at boot.
-# khoscope-vm-append: trace_event=kho:* trace_buf_size=4M
-T=/sys/kernel/tracing
+# Guest side of 'make demo': khoscope attached while the workload driver
+# preserves a mixed workload, in text and then in JSON.
+. "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
-echo 0 >$T/tracing_on
-echo
-echo "== kho trace events available in this kernel =="
-ls $T/events/kho | grep -v -e enable -e filter
-echo
-echo "== first kho events recorded since boot =="
-grep -m 12 ' kho_' $T/trace
-echo
-echo "== preservations at boot, per order (from kho_preserve_end) =="
-awk '/kho_preserve_end: .* ret=0$/ {
-	match($0, /order=[0-9]+/); o = substr($0, RSTART + 6, RLENGTH - 6); n[o]++
-} END { for (o in n) printf "order %2d: %5d keys\n", o, n[o] }' $T/trace | sort -k2 -n
-echo
-echo "== node pages allocated per tree and level (kho_radix_node_alloc) =="
-awk '/kho_radix_node_alloc:/ { match($0, /tree=[0-9]+ level=[0-9]+/); n[substr($0, RSTART, RLENGTH)]++ }
-END { for (k in n) printf "%s: %d\n", k, n[k] }' $T/trace | sort
-echo
-echo "== on-demand walk: cat /sys/kernel/debug/kho/out/radix_tree =="
-cat /sys/kernel/debug/kho/out/radix_tree
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+wl_load
+banner "the tree before khoscope starts (cat /sys/kernel/debug/kho/out/radix_tree)"
+radix_report
+
+banner "khoscope (text): 4096 x order 0, 512 x order 3, 64 x order 9, 1 MiB vmalloc, 1000 pages"
+khoscope >/tmp/ks.txt 2>&1 &
+pid=$!
+sleep 2
+wl folios 4096 0
+wl folios 512 3 strided
+wl folios 64 9 random 2
+wl vmalloc 1048576
+wl pages 1000
+kill -INT "$pid"
+wait "$pid"
+cat /tmp/ks.txt
+
+banner "khoscope --json 1: unpreserve half, preserve 256 x order 1 from 2 threads"
+khoscope --json 1 >/tmp/ks.json 2>&1 &
+pid=$!
+sleep 2
+wl unpreserve 50
+wl folios 256 1 random 2
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+cat /tmp/ks.json

@@ -53,6 +53,7 @@ static inline int run_tests(const char *filter)
 {
 	int i, passed = 0, failed = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < nr_tests; i++) {
 		if (filter && !strstr(tests[i].name, filter))
 			continue;

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The user-space kernel environment of tests/shim/shim.h. */
+#include <linux/kho_radix_tree.h>
+#include <trace/events/kho.h>
+#include "shim.h"
+#include "shim_ctl.h"
+
+unsigned long shim_warnings;
+unsigned long shim_pages_live;
+unsigned long shim_allocs;
+long shim_fail_after = -1;
+bool shim_trace_enabled;
+struct shim_trace_event *shim_events;
+size_t shim_nr_events, shim_events_cap;
+
+void shim_warn(const char *file, int line, const char *cond)
+{
+	shim_warnings++;
+	if (getenv("SHIM_VERBOSE"))
+		fprintf(stderr, "WARNING: %s:%d: %s\n", file, line, cond);
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	void *p;
+
+	if (shim_fail_after >= 0 && shim_fail_after-- == 0)
+		return 0;
+	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!p)
+		return 0;
+	memset(p, 0, PAGE_SIZE);
+	__atomic_add_fetch(&shim_pages_live, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&shim_allocs, 1, __ATOMIC_RELAXED);
+	return (unsigned long)p;
+}
+
+void free_page(unsigned long addr)
+{
+	if (!addr)
+		return;
+	__atomic_sub_fetch(&shim_pages_live, 1, __ATOMIC_RELAXED);
+	free((void *)addr);
+}
+
+void *memblock_alloc(size_t size, size_t align)
+{
+	return size == PAGE_SIZE ? (void *)get_zeroed_page(0) : NULL;
+}
+
+void memblock_free(void *p, size_t size)
+{
+	free_page((unsigned long)p);
+}
+
+void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
+		unsigned long a, unsigned long b, int ret)
+{
+	struct shim_trace_event *e;
+
+	if (!shim_trace_enabled)
+		return;
+	if (shim_nr_events == shim_events_cap) {
+		shim_events_cap = shim_events_cap ? shim_events_cap * 2 : 1024;
+		shim_events = realloc(shim_events, shim_events_cap * sizeof(*e));
+		if (!shim_events)
+			abort();
+	}
+	e = &shim_events[shim_nr_events++];
+	e->type = type;
+	e->tree = tree->id;
+	e->a = a;
+	e->b = b;
+	e->ret = ret;
+}
+
+void shim_trace_reset(void)
+{
+	shim_nr_events = 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What tests can see and steer in the shim environment. */
+#ifndef __KHO_SHIM_CTL_H
+#define __KHO_SHIM_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct shim_trace_event;
+
+extern unsigned long shim_warnings;
+extern unsigned long shim_pages_live;	/* pages allocated and not freed */
+extern unsigned long shim_allocs;	/* successful allocations ever */
+/* Allocations left before one fails: 0 fails the next; -1 never. */
+extern long shim_fail_after;
+extern bool shim_trace_enabled;
+extern struct shim_trace_event *shim_events;
+extern size_t shim_nr_events;
+void shim_trace_reset(void);
+
+#endif /* __KHO_SHIM_CTL_H */

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark of the KHO radix tree built in user space, against the floor:
+ * a flat bitmap per order, indexed directly by pfn.
+ *
+ * Usage: bench_tracker VARIANT [SIZE_GIB...]
+ *   VARIANT names the tree source this binary was built from (baseline,
+ *   current); "floor" runs the flat bitmap instead.
+ * Environment: BENCH_REPEAT (runs per figure, default 5).
+ *
+ * Prints one JSON object per figure on stdout, the median of the runs:
+ *   {"variant","layout","gib","order","threads","metric","value","unit"}
+ */
+#include <time.h>
+#include "tracker.h"
+
+#define MAX_THREADS 2
+
+static bool use_floor;
+static int repeat = 5;
+static const char *variant;
+
+/* --- the floor: a flat bitmap per order ------------------------------- */
+
+struct flat {
+	unsigned long *bits[19];
+	unsigned long nbits[19];
+	pthread_mutex_t lock;
+};
+
+static struct flat *flat_new(unsigned long pages)
+{
+	struct flat *f = calloc(1, sizeof(*f));
+	unsigned int o;
+
+	for (o = 0; o < 19; o++) {
+		f->nbits[o] = (pages >> o) + 1;
+		f->bits[o] = calloc(BITS_TO_LONGS(f->nbits[o]), sizeof(unsigned long));
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	return f;
+}
+
+static void flat_free(struct flat *f)
+{
+	unsigned int o;
+
+	for (o = 0; o < 19; o++)
+		free(f->bits[o]);
+	free(f);
+}
+
+static unsigned long flat_bytes(const struct flat *f, unsigned int max_order)
+{
+	unsigned long b = 0;
+	unsigned int o;
+
+	for (o = 0; o <= max_order; o++)
+		b += BITS_TO_LONGS(f->nbits[o]) * sizeof(unsigned long);
+	return b;
+}
+
+/* --- workloads ---------------------------------------------------------- */
+
+struct item {
+	unsigned long pfn;
+	unsigned int order;
+};
+
+struct workload {
+	struct item *items;
+	size_t nr;
+	unsigned long pages;	/* pfn span */
+};
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static unsigned long rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/*
+ * gib of preserved memory, in blocks of 2^order pages: dense (adjacent),
+ * strided (every other block), random (a quarter of the blocks of four
+ * times the span, inserted in random order), mixed (consecutive blocks of
+ * random orders 0..9, inserted in random order).
+ */
+static void make_workload(struct workload *w, const char *layout, unsigned int order,
+			  unsigned long gib)
+{
+	unsigned long pages = gib << (30 - PAGE_SHIFT), i, n = pages >> order;
+
+	w->items = calloc(n + 1, sizeof(*w->items));
+	w->nr = 0;
+	if (!strcmp(layout, "dense")) {
+		for (i = 0; i < n; i++)
+			w->items[w->nr++] = (struct item){ i << order, order };
+		w->pages = pages;
+	} else if (!strcmp(layout, "strided")) {
+		for (i = 0; i < n; i++)
+			w->items[w->nr++] = (struct item){ (2 * i) << order, order };
+		w->pages = 2 * pages;
+	} else if (!strcmp(layout, "random")) {
+		unsigned char *used = calloc(4 * n, 1);
+
+		while (w->nr < n) {
+			unsigned long b = rnd() % (4 * n);
+
+			if (used[b])
+				continue;
+			used[b] = 1;
+			w->items[w->nr++] = (struct item){ b << order, order };
+		}
+		free(used);
+		w->pages = 4 * pages;
+	} else {	/* mixed */
+		unsigned long pfn = 0;
+
+		while (pfn < pages) {
+			unsigned int o = rnd() % 10;
+
+			pfn = (pfn + (1UL << o) - 1) & ~((1UL << o) - 1);
+			if (pfn + (1UL << o) > pages)
+				break;
+			w->items[w->nr++] = (struct item){ pfn, o };
+			pfn += 1UL << o;
+			if (w->nr > n)
+				break;
+		}
+		w->pages = pages;
+	}
+	if (strcmp(layout, "dense") && strcmp(layout, "strided")) {
+		for (i = w->nr; i > 1; i--) {
+			unsigned long j = rnd() % i;
+			struct item t = w->items[i - 1];
+
+			w->items[i - 1] = w->items[j];
+			w->items[j] = t;
+		}
+	}
+}
+
+/* --- timing ------------------------------------------------------------- */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void emit(const char *layout, unsigned long gib, int order, int threads,
+		 const char *metric, double value, const char *unit)
+{
+	printf("{\"variant\":\"%s\",\"layout\":\"%s\",\"gib\":%lu,\"order\":%d,\"threads\":%d,"
+	       "\"metric\":\"%s\",\"value\":%.3f,\"unit\":\"%s\"}\n",
+	       variant, layout, gib, order, threads, metric, value, unit);
+	fflush(stdout);
+}
+
+struct job {
+	const struct workload *w;
+	struct kho_radix_tree *tree;
+	struct flat *flat;
+	int thread, threads;
+	bool del;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	size_t i;
+
+	for (i = j->thread; i < j->w->nr; i += j->threads) {
+		const struct item *it = &j->w->items[i];
+
+		if (use_floor) {
+			unsigned long bit = it->pfn >> it->order;
+
+			pthread_mutex_lock(&j->flat->lock);
+			if (j->del)
+				__clear_bit(bit, j->flat->bits[it->order]);
+			else
+				__set_bit(bit, j->flat->bits[it->order]);
+			pthread_mutex_unlock(&j->flat->lock);
+		} else if (j->del) {
+			kho_radix_del_key(j->tree, encode_key(it->pfn, it->order));
+		} else if (kho_radix_add_key(j->tree, encode_key(it->pfn, it->order))) {
+			abort();
+		}
+	}
+	return NULL;
+}
+
+/* Add (or delete) the whole workload with threads; return ns. */
+static double run_phase(const struct workload *w, struct kho_radix_tree *tree,
+			struct flat *flat, int threads, bool del)
+{
+	pthread_t tid[MAX_THREADS];
+	struct job jobs[MAX_THREADS];
+	double t0 = now_ns();
+	int t;
+
+	for (t = 0; t < threads; t++) {
+		jobs[t] = (struct job){ w, tree, flat, t, threads, del };
+		pthread_create(&tid[t], NULL, run_job, &jobs[t]);
+	}
+	for (t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	return now_ns() - t0;
+}
+
+static int count_leaf(unsigned long key, void *data)
+{
+	(*(unsigned long *)data)++;
+	return 0;
+}
+
+static double walk_ns(struct kho_radix_tree *tree, struct flat *flat, unsigned int max_order)
+{
+	const struct kho_radix_walk_cb cb = { .leaf = count_leaf };
+	unsigned long keys = 0, bit;
+	double t0 = now_ns();
+	unsigned int o;
+
+	if (!use_floor) {
+		kho_radix_walk_tree(tree, &cb, &keys);
+		return now_ns() - t0;
+	}
+	for (o = 0; o <= max_order; o++)
+		for_each_set_bit(bit, flat->bits[o], flat->nbits[o])
+			keys++;
+	return now_ns() - t0;
+}
+
+static void bench(const char *layout, unsigned int order, unsigned long gib)
+{
+	int label = strcmp(layout, "mixed") ? (int)order : -1;
+	double add[2][16], del[2][16], walk[16];
+	unsigned long node_pages = 0, minimal[LEVELS], min_total = 0, held = 0;
+	int threads, r, l, cycles = 4;
+	struct workload w;
+	struct model m = {};
+	size_t i;
+
+	make_workload(&w, layout, order, gib);
+	for (threads = 1; threads <= MAX_THREADS; threads++) {
+		for (r = 0; r < repeat; r++) {
+			struct kho_radix_tree tree = {};
+			struct flat *flat = NULL;
+			unsigned long live0 = shim_pages_live;
+
+			if (use_floor)
+				flat = flat_new(w.pages);
+			else
+				kho_radix_init_tree(&tree, NULL);
+			add[threads - 1][r] = run_phase(&w, &tree, flat, threads, false) / w.nr;
+			if (threads == 1) {
+				walk[r] = walk_ns(&tree, flat, 18) / w.nr;
+				node_pages = use_floor ? flat_bytes(flat, 18) / PAGE_SIZE
+						       : shim_pages_live - live0;
+			}
+			del[threads - 1][r] = run_phase(&w, &tree, flat, threads, true) / w.nr;
+			if (threads == 1 && r == 0) {
+				int c;
+
+				/* Preserve/unpreserve cycles: what stays allocated. */
+				for (c = 0; c < cycles; c++) {
+					run_phase(&w, &tree, flat, 1, false);
+					run_phase(&w, &tree, flat, 1, true);
+				}
+				held = use_floor ? flat_bytes(flat, 18) / PAGE_SIZE
+						 : shim_pages_live - live0;
+			}
+			if (use_floor)
+				flat_free(flat);
+			else
+				kho_radix_destroy_tree(&tree);
+		}
+		emit(layout, gib, label, threads, "add_ns", median(add[threads - 1], repeat), "ns/op");
+		emit(layout, gib, label, threads, "del_ns", median(del[threads - 1], repeat), "ns/op");
+	}
+	emit(layout, gib, label, 1, "walk_ns_per_key", median(walk, repeat), "ns/key");
+
+	/* The model, built at once: sorted distinct keys. */
+	m.keys = malloc(w.nr * sizeof(*m.keys));
+	for (i = 0; i < w.nr; i++)
+		m.keys[i] = encode_key(w.items[i].pfn, w.items[i].order);
+	qsort(m.keys, w.nr, sizeof(*m.keys), cmp_ulong);
+	m.nr = w.nr;
+	minimal_nodes(&m, minimal);
+	for (l = 0; l < LEVELS; l++)
+		min_total += minimal[l];
+	emit(layout, gib, label, 1, "node_pages_per_gib", (double)node_pages / gib, "pages/GiB");
+	emit(layout, gib, label, 1, "minimal_node_pages_per_gib", (double)min_total / gib, "pages/GiB");
+	emit(layout, gib, label, 1, "node_pages_after_cycles", held, "pages");
+	model_free(&m);
+	free(w.items);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const layouts[] = { "dense", "strided", "random" };
+	static const unsigned int orders[] = { 0, 9 };
+	unsigned long sizes[8] = { 1, 16 };
+	int nsizes = 2, a, s, li, oi;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s baseline|current|floor [SIZE_GIB...]\n", argv[0]);
+		return 2;
+	}
+	variant = argv[1];
+	use_floor = !strcmp(variant, "floor");
+	if (getenv("BENCH_REPEAT"))
+		repeat = atoi(getenv("BENCH_REPEAT"));
+	if (repeat < 1 || repeat > 16) {
+		fprintf(stderr, "BENCH_REPEAT must be 1..16\n");
+		return 2;
+	}
+	if (argc > 2) {
+		nsizes = 0;
+		for (a = 2; a < argc && nsizes < 8; a++) {
+			sizes[nsizes] = strtoul(argv[a], NULL, 10);
+			if (!sizes[nsizes] || sizes[nsizes] > 64) {
+				fprintf(stderr, "SIZE_GIB must be 1..64, not '%s'\n", argv[a]);
+				return 2;
+			}
+			nsizes++;
+		}
+	}
+	for (s = 0; s < nsizes; s++) {
+		for (li = 0; li < 3; li++)
+			for (oi = 0; oi < 2; oi++)
+				bench(layouts[li], orders[oi], sizes[s]);
+		bench("mixed", 0, sizes[s]);
+	}
+	return 0;
+}
