@@ -44,14 +44,18 @@ int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
 	return 0;
 }
 
-int ks_parse_orders(const char *s, __u64 *mask, char *err, size_t errlen)
+/*
+ * Call fn for each comma-separated token of s; stop at the first that
+ * fails (fn fills err). An empty list is an error named by what.
+ */
+static int for_each_token(const char *s, const char *what, char *err, size_t errlen,
+			  int (*fn)(char *tok, void *ctx, char *err, size_t errlen), void *ctx)
 {
 	char *copy, *tok, *save = NULL;
-	__u64 m = 0;
-	int ret = -1;
+	int ret = 0;
 
 	if (!s || !*s) {
-		snprintf(err, errlen, "empty order list");
+		snprintf(err, errlen, "empty %s list", what);
 		return -1;
 	}
 	copy = strdup(s);
@@ -59,68 +63,74 @@ int ks_parse_orders(const char *s, __u64 *mask, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long lo, hi;
-		char *dash = strchr(tok, '-'), *end;
-
-		if (dash)
-			*dash = '\0';
-		errno = 0;
-		lo = strtoul(tok, &end, 10);
-		if (!*tok || *end || errno)
-			goto bad;
-		hi = lo;
-		if (dash) {
-			hi = strtoul(dash + 1, &end, 10);
-			if (!dash[1] || *end || errno)
-				goto bad;
-		}
-		if (lo > hi || hi >= KHOSCOPE_NR_ORDERS) {
-			snprintf(err, errlen, "order range '%s%s%s' must lie within 0-%d",
-				 tok, dash ? "-" : "", dash ? dash + 1 : "",
-				 KHOSCOPE_NR_ORDERS - 1);
-			goto out;
-		}
-		for (; lo <= hi; lo++)
-			m |= 1ULL << lo;
-	}
-	*mask = m;
-	ret = 0;
-	goto out;
-bad:
-	snprintf(err, errlen, "invalid order list '%s': use numbers and ranges like 0,3,9-10", s);
-out:
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save))
+		ret = fn(tok, ctx, err, errlen);
 	free(copy);
 	return ret;
 }
 
-int ks_parse_ops(const char *s, __u32 *mask, char *err, size_t errlen)
+static int parse_order_range(char *tok, void *ctx, char *err, size_t errlen)
 {
-	char *copy, *tok, *save = NULL;
-	__u32 m = 0;
+	char *dash = strchr(tok, '-'), *end;
+	unsigned long lo, hi;
+	__u64 *m = ctx;
+
+	if (dash)
+		*dash = '\0';
+	errno = 0;
+	lo = strtoul(tok, &end, 10);
+	if (!*tok || *end || errno)
+		goto bad;
+	hi = lo;
+	if (dash) {
+		hi = strtoul(dash + 1, &end, 10);
+		if (!dash[1] || *end || errno)
+			goto bad;
+	}
+	if (lo > hi || hi >= KHOSCOPE_NR_ORDERS) {
+		snprintf(err, errlen, "order range '%s%s%s' must lie within 0-%d",
+			 tok, dash ? "-" : "", dash ? dash + 1 : "", KHOSCOPE_NR_ORDERS - 1);
+		return -1;
+	}
+	for (; lo <= hi; lo++)
+		*m |= 1ULL << lo;
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid order list: use numbers and ranges like 0,3,9-10");
+	return -1;
+}
+
+int ks_parse_orders(const char *s, __u64 *mask, char *err, size_t errlen)
+{
+	__u64 m = 0;
+
+	if (for_each_token(s, "order", err, errlen, parse_order_range, &m))
+		return -1;
+	*mask = m;
+	return 0;
+}
+
+static int parse_op(char *tok, void *ctx, char *err, size_t errlen)
+{
+	__u32 *m = ctx;
 	int op;
 
-	if (!s || !*s) {
-		snprintf(err, errlen, "empty operation list");
-		return -1;
-	}
-	copy = strdup(s);
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (op = 0; op < KHOSCOPE_NR_OPS; op++)
-			if (!strcmp(tok, op_names[op]))
-				break;
-		if (op == KHOSCOPE_NR_OPS) {
-			snprintf(err, errlen, "unknown operation '%s' (preserve, unpreserve)", tok);
-			free(copy);
-			return -1;
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
+		if (!strcmp(tok, op_names[op])) {
+			*m |= 1U << op;
+			return 0;
 		}
-		m |= 1U << op;
 	}
-	free(copy);
+	snprintf(err, errlen, "unknown operation '%s' (preserve, unpreserve)", tok);
+	return -1;
+}
+
+int ks_parse_ops(const char *s, __u32 *mask, char *err, size_t errlen)
+{
+	__u32 m = 0;
+
+	if (for_each_token(s, "operation", err, errlen, parse_op, &m))
+		return -1;
 	*mask = m;
 	return 0;
 }
