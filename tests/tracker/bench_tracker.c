@@ -4,8 +4,11 @@
  * a flat bitmap per order, indexed directly by pfn.
  *
  * Usage: bench_tracker VARIANT [SIZE_GIB...]
+ *        bench_tracker VARIANT --insns LAYOUT ORDER GIB
  *   VARIANT names the tree source this binary was built from (baseline,
- *   current); "floor" runs the flat bitmap instead.
+ *   current); "floor" runs the flat bitmap instead. --insns adds then
+ *   deletes one workload once, single-threaded, for callgrind to count the
+ *   instructions of run_job() (scripts/bench does that).
  * Environment: BENCH_REPEAT (runs per figure, default 5).
  *
  * Prints one JSON object per figure on stdout, the median of the runs:
@@ -323,6 +326,24 @@ static void bench(const char *layout, unsigned int order, unsigned long gib)
 	free(w.items);
 }
 
+/* One add phase and one delete phase, for instruction counting. */
+static int insns_only(const char *layout, unsigned int order, unsigned long gib)
+{
+	struct kho_radix_tree tree = {};
+	struct flat *flat = NULL;
+	struct workload w;
+
+	make_workload(&w, layout, order, gib);
+	if (use_floor)
+		flat = flat_new(w.pages);
+	else
+		kho_radix_init_tree(&tree, NULL);
+	run_phase(&w, &tree, flat, 1, false);
+	run_phase(&w, &tree, flat, 1, true);
+	printf("{\"ops\":%zu}\n", 2 * w.nr);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const layouts[] = { "dense", "strided", "random" };
@@ -342,6 +363,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "BENCH_REPEAT must be 1..16\n");
 		return 2;
 	}
+	if (argc == 6 && !strcmp(argv[2], "--insns"))
+		return insns_only(argv[3], strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10));
 	if (argc > 2) {
 		nsizes = 0;
 		for (a = 2; a < argc && nsizes < 8; a++) {
