@@ -69,6 +69,13 @@ case "$KHOSCOPE_STAGE" in
 	check "boot walk nodes per level = last walk before kexec" "$(flat /tmp/blevels)" "$(flat /tmp/levels)"
 	echo "boot walk: $(field retrieve_ns </tmp/stats) ns for $(sed -n 2p /tmp/stats | field keys) keys;" \
 		"scratch extension: $(field extend_scratch_ns </tmp/stats) ns"
+
+	# khoscope reports the boot restore statistics of this kernel.
+	khoscope --json 1 1 >/tmp/ks.json
+	check "khoscope exits 0" "$?" 0
+	check "khoscope reports retrieve_ns" \
+		"$(grep -o '"boot_restore":{"retrieve_ns":[0-9]*' /tmp/ks.json | sed 's/.*://')" \
+		"$(field retrieve_ns </tmp/stats)"
 	finish
 	;;
 esac
