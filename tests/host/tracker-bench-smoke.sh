@@ -9,7 +9,7 @@ BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" floor 1 >>"$TMP/out"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 cur = {(r["layout"], r["order"], r["metric"], r["threads"]): r["value"] for r in rows if r["variant"] == "current"}
-assert len(rows) == 2 * 7 * 8, len(rows)
+assert len(rows) == 2 * (11 + 2 + 2 + 1) * 8, len(rows)
 for (layout, order, metric, threads), v in cur.items():
     if metric == "node_pages_per_gib":
         want = cur[(layout, order, "minimal_node_pages_per_gib", threads)]

@@ -18,6 +18,7 @@
 #include "tracker.h"
 
 #define MAX_THREADS 2
+#define MAX_BENCH_ORDER 10	/* MAX_PAGE_ORDER on x86 */
 
 static bool use_floor;
 static int repeat = 5;
@@ -377,7 +378,10 @@ int main(int argc, char **argv)
 		}
 	}
 	for (s = 0; s < nsizes; s++) {
-		for (li = 0; li < 3; li++)
+		/* Every order densely; the sparse layouts at the two extremes. */
+		for (oi = 0; oi <= MAX_BENCH_ORDER; oi++)
+			bench("dense", oi, sizes[s]);
+		for (li = 1; li < 3; li++)
 			for (oi = 0; oi < 2; oi++)
 				bench(layouts[li], orders[oi], sizes[s]);
 		bench("mixed", 0, sizes[s]);
