@@ -155,28 +155,47 @@ static void wl_account_range(struct wl_truth *t, unsigned long pfn,
 	}
 }
 
-static void wl_account(struct wl_truth *t, const struct wl_obj *obj, long sign)
+/*
+ * The keys one preservation makes, by the KHO API's contract: a folio is one
+ * key of its order; a range is split as kho_preserve_pages() does; a vmalloc
+ * area is one order-0 key per page plus the chunk pages listing them (a new
+ * chunk starts whenever one fills up). Used for the ground truth and again
+ * for what the next kernel restored.
+ */
+static void wl_account_keys(struct wl_truth *t, enum wl_type type, unsigned int order,
+			    unsigned long pfn, unsigned long nr_pages, long sign)
 {
 	unsigned long chunks;
 
+	switch (type) {
+	case WL_FOLIO:
+		t->keys[order] += sign;
+		t->pages[order] += sign * (1L << order);
+		break;
+	case WL_PAGES:
+		wl_account_range(t, pfn, nr_pages, sign);
+		break;
+	case WL_VMALLOC:
+		chunks = 1 + nr_pages / KHO_VMALLOC_SIZE;
+		t->keys[0] += sign * (nr_pages + chunks);
+		t->pages[0] += sign * (nr_pages + chunks);
+		break;
+	}
+}
+
+static void wl_account(struct wl_truth *t, const struct wl_obj *obj, long sign)
+{
 	switch (obj->type) {
 	case WL_FOLIO:
-		t->keys[obj->order] += sign;
-		t->pages[obj->order] += sign * (1L << obj->order);
+		wl_account_keys(t, WL_FOLIO, obj->order, 0, 0, sign);
 		t->folios += sign;
 		break;
 	case WL_PAGES:
-		wl_account_range(t, page_to_pfn(obj->page), obj->nr_pages, sign);
+		wl_account_keys(t, WL_PAGES, 0, page_to_pfn(obj->page), obj->nr_pages, sign);
 		t->ranges += sign;
 		break;
 	case WL_VMALLOC:
-		/*
-		 * One order-0 key per page of the area, plus the chunk pages
-		 * listing them: a new chunk starts whenever one fills up.
-		 */
-		chunks = 1 + obj->nr_pages / KHO_VMALLOC_SIZE;
-		t->keys[0] += sign * (obj->nr_pages + chunks);
-		t->pages[0] += sign * (obj->nr_pages + chunks);
+		wl_account_keys(t, WL_VMALLOC, 0, 0, obj->nr_pages, sign);
 		t->vmallocs += sign;
 		break;
 	}
@@ -728,11 +747,7 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 		wl_check_range(r, folio_address(folio), folio_pfn(folio),
 			       1UL << e->order, &ok);
 		folio_put(folio);
-		if (ok) {
-			r->keys[e->order]++;
-			r->pages[e->order] += 1UL << e->order;
-		}
-		return ok;
+		break;
 	case WL_PAGES:
 		page = kho_restore_pages(e->phys, e->nr_pages);
 		if (!page) {
@@ -742,7 +757,6 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 		wl_check_range(r, page_address(page), page_to_pfn(page), e->nr_pages, &ok);
 		for (i = 0; i < e->nr_pages; i++)
 			__free_page(page + i);
-		wl_account_range(&t, PHYS_PFN(e->phys), e->nr_pages, 1);
 		break;
 	case WL_VMALLOC:
 		vaddr = kho_restore_vmalloc(&e->vm);
@@ -761,14 +775,13 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 			wl_check_range(r, addr, vmalloc_to_pfn(addr), 1, &ok);
 		}
 		vfree(vaddr);
-		t.keys[0] = e->nr_pages + 1 + e->nr_pages / KHO_VMALLOC_SIZE;
-		t.pages[0] = t.keys[0];
 		break;
 	default:
 		pr_err("record entry of unknown type %u\n", e->type);
 		return false;
 	}
 	if (ok) {
+		wl_account_keys(&t, e->type, e->order, PHYS_PFN(e->phys), e->nr_pages, 1);
 		for (i = 0; i < WL_NR_ORDERS; i++) {
 			r->keys[i] += t.keys[i];
 			r->pages[i] += t.pages[i];
