@@ -7,7 +7,6 @@
 
 unsigned long shim_warnings;
 unsigned long shim_pages_live;
-unsigned long shim_allocs;
 long shim_fail_after = -1;
 bool shim_trace_enabled;
 struct shim_trace_event *shim_events;
@@ -31,7 +30,6 @@ unsigned long get_zeroed_page(gfp_t gfp)
 		return 0;
 	memset(p, 0, PAGE_SIZE);
 	__atomic_add_fetch(&shim_pages_live, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&shim_allocs, 1, __ATOMIC_RELAXED);
 	return (unsigned long)p;
 }
 

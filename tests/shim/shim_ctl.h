@@ -10,7 +10,6 @@ struct shim_trace_event;
 
 extern unsigned long shim_warnings;
 extern unsigned long shim_pages_live;	/* pages allocated and not freed */
-extern unsigned long shim_allocs;	/* successful allocations ever */
 /* Allocations left before one fails: 0 fails the next; -1 never. */
 extern long shim_fail_after;
 extern bool shim_trace_enabled;

@@ -18,24 +18,15 @@ check "keys = sum over orders" "$(awk -F'[ =]' '/^order=/ { n += $4 } END { prin
 	"$(field keys </tmp/report)"
 check "node_bytes = nodes * 4096" "$(field node_bytes </tmp/report)" $(( $(field nodes </tmp/report) * 4096 ))
 
-# Live nodes per level from the trace: allocated minus freed.
+# Live nodes per level and live keys per order from the trace.
 for level in 5 4 3 2 1 0; do
-	traced=$(awk -v t="$tree" -v l="$level" '
-		/kho_radix_node_alloc: / && $0 ~ " tree=" t " level=" l " " { n++ }
-		/kho_radix_node_free: / && $0 ~ " tree=" t " level=" l " " { n-- }
-		END { print n + 0 }' /tmp/boot.trace)
 	walked=$(sed -n "s/^level=$level nodes=\([0-9]*\) .*/\1/p" /tmp/report)
-	check "level $level: nodes traced = nodes walked" "$traced" "$walked"
+	check "level $level: nodes traced = nodes walked" "$(traced_nodes /tmp/boot.trace "$tree" "$level")" "$walked"
 done
-
-# Live keys per order from the trace: preserved minus unpreserved.
-awk -v t="$tree" '
-	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { match($0, /order=[0-9]+/); live[substr($0, RSTART + 6, RLENGTH - 6)]++ }
-	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { match($0, /order=[0-9]+/); live[substr($0, RSTART + 6, RLENGTH - 6)]-- }
-	END { for (o in live) if (live[o]) print o, live[o] }' /tmp/boot.trace | sort -n >/tmp/traced-orders
-sed -n 's/^order=\([0-9]*\) keys=\([0-9]*\) .*/\1 \2/p' /tmp/report | sort -n >/tmp/walked-orders
-check "keys per order traced = keys per order walked" "$(tr '\n' ';' </tmp/traced-orders)" \
-	"$(tr '\n' ';' </tmp/walked-orders)"
+traced_orders /tmp/boot.trace "$tree" >/tmp/traced-orders
+orders_of /tmp/report >/tmp/walked-orders
+check "keys per order traced = keys per order walked" "$(flat /tmp/traced-orders)" \
+	"$(flat /tmp/walked-orders)"
 check "some keys are preserved at all" "$(test -s /tmp/walked-orders && echo yes)" yes
 
 # A walk fires its own events with the totals it saw.

@@ -99,11 +99,13 @@ traced_orders() {
 	END { for (o in live) if (live[o]) print o, live[o] }' "$1" | sort -n
 }
 
-# traced_nodes TRACE TREE: node pages allocated minus freed in TREE.
+# traced_nodes TRACE TREE [LEVEL]: node pages allocated minus freed in
+# TREE (at LEVEL only, if given).
 traced_nodes() {
-	awk -v t="$2" '
-	/kho_radix_node_alloc: / && $0 ~ " tree=" t " " { n++ }
-	/kho_radix_node_free: / && $0 ~ " tree=" t " " { n-- }
+	awk -v t="$2" -v l="${3:-}" '
+	$0 !~ " tree=" t " " || (l != "" && $0 !~ " level=" l " ") { next }
+	/kho_radix_node_alloc: / { n++ }
+	/kho_radix_node_free: / { n-- }
 	END { print n + 0 }' "$1"
 }
 
