@@ -111,15 +111,20 @@ static __always_inline int handle_begin(struct kho_radix_tree *tree, __u64 key,
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct khoscope_start start;
+	long err;
 
 	if (!wanted(BPF_CORE_READ(tree, id), op, key_order(key)))
 		return 0;
 
 	start.ts = bpf_ktime_get_ns();
 	start.key = key;
-	if (bpf_map_lookup_elem(&inflight, &id))
+	/* One map operation in the usual case: no begin is pending. */
+	err = bpf_map_update_elem(&inflight, &id, &start, BPF_NOEXIST);
+	if (err == -EEXIST) {
 		count(KHOSCOPE_CTR_BEGIN_REPLACED);
-	if (bpf_map_update_elem(&inflight, &id, &start, BPF_ANY))
+		err = bpf_map_update_elem(&inflight, &id, &start, BPF_EXIST);
+	}
+	if (err)
 		count(KHOSCOPE_CTR_INFLIGHT_FULL);
 	return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <bpf/bpf_helpers.h>
 
+#define EEXIST 17
+
 /* Look up key in map, inserting init first if it is not there. */
 static __always_inline void *
 bpf_map_lookup_or_try_init(void *map, const void *key, const void *init)
@@ -16,7 +18,7 @@ bpf_map_lookup_or_try_init(void *map, const void *key, const void *init)
 		return val;
 
 	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST */)
+	if (err && err != -EEXIST)
 		return 0;
 
 	return bpf_map_lookup_elem(map, key);

@@ -72,12 +72,8 @@ static struct env {
 	.debugfs = "/sys/kernel/debug",
 };
 
-static volatile sig_atomic_t exiting;
-
-static void sig_handler(int sig)
-{
-	exiting = 1;
-}
+/* SIGINT and SIGTERM stay blocked and are taken with sigtimedwait(). */
+static sigset_t stop_signals;
 
 static int die_usage(const char *fmt, ...)
 {
@@ -431,6 +427,27 @@ static unsigned long long shape_nodes(const struct ks_shape *s)
 	return n;
 }
 
+/* Sleep until deadline (0: for ever) or a stop signal; true on a signal. */
+static bool wait_for_stop(__u64 deadline)
+{
+	for (;;) {
+		struct timespec ts, *timeout = NULL;
+
+		if (deadline) {
+			__u64 now = now_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline)
+				return false;
+			ts.tv_sec = (deadline - now) / 1000000000ULL;
+			ts.tv_nsec = (deadline - now) % 1000000000ULL;
+			timeout = &ts;
+		}
+		if (sigtimedwait(&stop_signals, NULL, timeout) > 0)
+			return true;
+		/* EAGAIN: time is up, checked above; EINTR: wait again. */
+	}
+}
+
 static void disable_twins(struct khoscope_bpf *skel, bool use_btf)
 {
 	struct bpf_program *prog;
@@ -452,11 +469,21 @@ int main(int argc, char **argv)
 	struct ks_memory memory;
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
+	bool exiting = false;
 	int err, flavour, tries;
 
 	err = parse_args(argc, argv);
 	if (err)
 		return err;
+
+	/* From here on a stop signal ends the run through the cleanup path. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	/* A shell starts background jobs with SIGINT ignored: take it anyway. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 
 	if (!have_caps()) {
 		fprintf(stderr, "khoscope: need root, or CAP_BPF and CAP_PERFMON\n");
@@ -534,9 +561,6 @@ int main(int argc, char **argv)
 	*prev = *cur;
 	read_restore(&restore);
 
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
-
 	if (!env.json) {
 		printf("Tracing the KHO radix tree (tree %ld%s, %s programs)... ", env.tree,
 		       env.tree ? "" : ": all", flavour == 1 ? "tp_btf" : "raw_tp");
@@ -558,15 +582,8 @@ int main(int argc, char **argv)
 		struct ks_report report;
 		bool final;
 
-		if (env.interval) {
-			__u64 deadline = last_ns + env.interval * 1000000000ULL;
-
-			while (!exiting && now_ns(CLOCK_MONOTONIC) < deadline)
-				usleep(20000);
-		} else {
-			while (!exiting)
-				usleep(50000);
-		}
+		exiting = wait_for_stop(env.interval ?
+					last_ns + env.interval * 1000000000ULL : 0);
 		final = exiting || (env.count && printed + 1 >= env.count);
 
 		if (read_snapshot(skel, cur)) {
