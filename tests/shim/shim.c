@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The user-space kernel environment of tests/shim/shim.h. */
+#include <time.h>
 #include <linux/kho_radix_tree.h>
 #include <trace/events/kho.h>
 #include "shim.h"
@@ -51,8 +52,23 @@ void memblock_free(void *p, size_t size)
 	free_page((unsigned long)p);
 }
 
+u64 local_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Overridden by tests built against a tree that has generations. */
+__attribute__((weak)) u64 shim_tree_gen(const struct kho_radix_tree *tree)
+{
+	return 0;
+}
+
 void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
-		unsigned long a, unsigned long b, int ret)
+		unsigned long a, unsigned long b, int ret,
+		const u64 *extra, unsigned int nr_extra)
 {
 	struct shim_trace_event *e;
 
@@ -65,11 +81,15 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 			abort();
 	}
 	e = &shim_events[shim_nr_events++];
+	memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->tree = tree->id;
 	e->a = a;
 	e->b = b;
 	e->ret = ret;
+	e->nr_extra = nr_extra < SHIM_NR_EXTRA ? nr_extra : SHIM_NR_EXTRA;
+	if (extra)
+		memcpy(e->x, extra, e->nr_extra * sizeof(*extra));
 }
 
 void shim_trace_reset(void)

@@ -49,6 +49,11 @@ typedef unsigned int gfp_t;
 #define EXPORT_SYMBOL_GPL(sym)
 #define might_sleep()		do { } while (0)
 #define typecheck(type, x)	1
+#define READ_ONCE(x)		(*(const volatile typeof(x) *)&(x))
+#define min(a, b)		((a) < (b) ? (a) : (b))
+
+/* local_clock(): nanoseconds of CLOCK_MONOTONIC; see linux/sched/clock.h. */
+u64 local_clock(void);
 
 /* WARN_ON() and friends count instead of printing a backtrace. */
 extern unsigned long shim_warnings;
@@ -80,6 +85,22 @@ static inline void __set_bit(unsigned long nr, volatile unsigned long *addr)
 static inline void __clear_bit(unsigned long nr, volatile unsigned long *addr)
 {
 	addr[nr / BITS_PER_LONG] &= ~(1UL << (nr % BITS_PER_LONG));
+}
+
+static inline bool __test_and_set_bit(unsigned long nr, volatile unsigned long *addr)
+{
+	unsigned long mask = 1UL << (nr % BITS_PER_LONG), old = addr[nr / BITS_PER_LONG];
+
+	addr[nr / BITS_PER_LONG] = old | mask;
+	return old & mask;
+}
+
+static inline bool __test_and_clear_bit(unsigned long nr, volatile unsigned long *addr)
+{
+	unsigned long mask = 1UL << (nr % BITS_PER_LONG), old = addr[nr / BITS_PER_LONG];
+
+	addr[nr / BITS_PER_LONG] = old & ~mask;
+	return old & mask;
 }
 
 static inline int fls64(u64 x)

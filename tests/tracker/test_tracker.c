@@ -311,6 +311,210 @@ TEST(events_match_operations)
 	free(w.keys);
 }
 
+/* The tree has generations: node events carry them (see the shim). */
+u64 shim_tree_gen(const struct kho_radix_tree *tree)
+{
+	return tree->gen;
+}
+
+static const struct shim_trace_event *last_event(enum shim_event type)
+{
+	size_t i;
+
+	for (i = shim_nr_events; i-- > 0;)
+		if (shim_events[i].type == type)
+			return &shim_events[i];
+	return NULL;
+}
+
+TEST(end_events_carry_generation_changed_and_duration)
+{
+	struct kho_radix_tree *tree = new_tree();
+	unsigned long key = encode_key(0x4000, 0);
+	const struct shim_trace_event *e;
+	u64 gen0 = tree->gen;
+	size_t i;
+
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	ASSERT_EQ(kho_radix_add_key(tree, key), 0);
+	e = last_event(EV_PRESERVE_END);
+	ASSERT_TRUE(e);
+	ASSERT_EQ(e->nr_extra, SHIM_NR_EXTRA);
+	ASSERT_EQ(e->x[SHIM_X_GEN], gen0 + 1);
+	ASSERT_EQ(e->x[SHIM_X_CHANGED], 1);
+	ASSERT_TRUE(e->x[SHIM_X_DURATION] > 0);
+	ASSERT_EQ(tree->gen, gen0 + 1);
+	/* The nodes the add allocated belong to the generation it made. */
+	for (i = 0; i < shim_nr_events; i++)
+		if (shim_events[i].type == EV_NODE_ALLOC)
+			ASSERT_EQ(shim_events[i].x[SHIM_X_GEN], gen0 + 1);
+
+	/* Adding a key that is there: success, nothing changed, same gen. */
+	shim_trace_reset();
+	ASSERT_EQ(kho_radix_add_key(tree, key), 0);
+	e = last_event(EV_PRESERVE_END);
+	ASSERT_EQ(e->ret, 0);
+	ASSERT_EQ(e->x[SHIM_X_CHANGED], 0);
+	ASSERT_EQ(e->x[SHIM_X_GEN], gen0 + 1);
+	ASSERT_EQ(tree->gen, gen0 + 1);
+
+	shim_trace_reset();
+	kho_radix_del_key(tree, key);
+	e = last_event(EV_UNPRESERVE_END);
+	ASSERT_EQ(e->ret, 0);
+	ASSERT_EQ(e->x[SHIM_X_CHANGED], 1);
+	ASSERT_EQ(e->x[SHIM_X_GEN], gen0 + 2);
+
+	/* A walk reports the generation it saw, in its event and to its caller. */
+	{
+		const struct kho_radix_walk_cb cb = {};
+		u64 seen = 0;
+
+		shim_trace_reset();
+		ASSERT_EQ(kho_radix_walk_tree_gen(tree, &cb, NULL, &seen), 0);
+		ASSERT_EQ(seen, gen0 + 2);
+		e = last_event(EV_WALK_END);
+		ASSERT_EQ(e->x[0], gen0 + 2);
+		ASSERT_TRUE(e->x[1] > 0);	/* the walk's duration */
+	}
+
+	/* With the events off, nothing is timed and nothing recorded. */
+	shim_trace_enabled = false;
+	shim_trace_reset();
+	ASSERT_EQ(kho_radix_add_key(tree, key), 0);
+	ASSERT_EQ(shim_nr_events, 0);
+	ASSERT_EQ(tree->gen, gen0 + 3);
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, 0);
+}
+
+TEST(delete_of_absent_key_in_existing_leaf_is_enoent)
+{
+	struct kho_radix_tree *tree = new_tree();
+	unsigned long key = encode_key(0x777, 0);
+	const struct shim_trace_event *e;
+	struct walk_result w = {};
+	struct model m = {};
+	unsigned long pages;
+	u64 gen;
+
+	ASSERT_EQ(kho_radix_add_key(tree, key), 0);
+	model_add(&m, key);
+	pages = shim_pages_live;
+	gen = tree->gen;
+
+	/* Its neighbour shares the leaf but was never added. */
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	kho_radix_del_key(tree, key + 1);
+	shim_trace_enabled = false;
+	e = last_event(EV_UNPRESERVE_END);
+	ASSERT_TRUE(e);
+	ASSERT_EQ(e->ret, -ENOENT);
+	ASSERT_EQ(e->x[SHIM_X_CHANGED], 0);
+	ASSERT_EQ(e->x[SHIM_X_GEN], gen);
+	ASSERT_EQ(tree->gen, gen);
+	ASSERT_EQ(shim_warnings, 0);	/* the leaf exists: no warning */
+	ASSERT_EQ(shim_pages_live, pages);
+	walk_tree(tree, &w);
+	ASSERT_TRUE(walk_matches(&w, &m));
+
+	free_tree(tree);
+	model_free(&m);
+	free(w.keys);
+}
+
+/*
+ * What a tracer does: take a walk, then count only the events newer than
+ * the walk's generation. Whatever happened before or after, failures
+ * included, the walk plus those events equals the tree.
+ */
+struct joined {
+	long keys;
+	long nodes[LEVELS];
+};
+
+static void join_events(struct joined *j, u64 walk_gen)
+{
+	size_t i;
+
+	for (i = 0; i < shim_nr_events; i++) {
+		const struct shim_trace_event *e = &shim_events[i];
+		int sign = e->type == EV_PRESERVE_END || e->type == EV_NODE_ALLOC ? 1 : -1;
+
+		if (!e->nr_extra || e->x[SHIM_X_GEN] <= walk_gen)
+			continue;
+		switch (e->type) {
+		case EV_NODE_ALLOC:
+		case EV_NODE_FREE:
+			j->nodes[e->a] += sign;
+			break;
+		case EV_PRESERVE_END:
+		case EV_UNPRESERVE_END:
+			if (e->x[SHIM_X_CHANGED])
+				j->keys += sign;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+TEST(walk_generation_joins_the_events_exactly)
+{
+	struct kho_radix_tree *tree = new_tree();
+	struct walk_result w = {}, end = {};
+	struct joined j = {};
+	struct model m = {};
+	bool found;
+	u64 gen;
+	int round, l;
+
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	ASSERT_TRUE(random_ops(tree, &m, 0, 0, 1UL << 20, 500));
+	{
+		const struct kho_radix_walk_cb cb = { .leaf = walk_leaf, .node = walk_node };
+
+		w.ascending = true;
+		ASSERT_EQ(kho_radix_walk_tree_gen(tree, &cb, &w, &gen), 0);
+	}
+	j.keys = w.nr;
+	for (l = 0; l < LEVELS; l++)
+		j.nodes[l] = w.nodes[l];
+
+	/* After the walk: adds, present keys again, deletes, failed adds. */
+	for (round = 0; round < 20; round++) {
+		unsigned long key = encode_key(rnd() % (1UL << 36), round % 10);
+
+		ASSERT_TRUE(random_ops(tree, &m, round % 10, 0, 1UL << 20, 200));
+		ASSERT_EQ(kho_radix_add_key(tree, m.nr ? m.keys[0] : key), 0);
+		model_add(&m, m.nr ? m.keys[0] : key);
+		shim_fail_after = round % 4;
+		if (kho_radix_add_key(tree, key) == 0)
+			model_add(&m, key);
+		shim_fail_after = -1;
+		model_find(&m, key + 1, &found);
+		if (!found)
+			kho_radix_del_key(tree, key + 1);	/* -ENOENT */
+	}
+	join_events(&j, gen);
+	shim_trace_enabled = false;
+	shim_warnings = 0;	/* deletes on paths that do not exist warn */
+
+	walk_tree(tree, &end);
+	ASSERT_TRUE(walk_matches(&end, &m));
+	ASSERT_EQ(j.keys, (long)end.nr);
+	for (l = 0; l < LEVELS; l++)
+		ASSERT_EQ(j.nodes[l], (long)end.nodes[l]);
+
+	free_tree(tree);
+	model_free(&m);
+	free(w.keys);
+	free(end.keys);
+}
+
 int main(int argc, char **argv)
 {
 	return run_tests(argc > 1 ? argv[1] : NULL);

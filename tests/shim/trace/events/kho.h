@@ -2,6 +2,10 @@
 /*
  * User-space shim of <trace/events/kho.h>: every event is recorded by
  * shim_trace() (shim.c) so that tests can assert them.
+ *
+ * The same shim serves the baseline tree (whose end events carry only the
+ * result) and the current one (result, generation, changed flag and
+ * duration): the end events take their trailing arguments as a list.
  */
 #ifndef _TRACE_KHO_H
 #define _TRACE_KHO_H
@@ -22,25 +26,53 @@ enum shim_event {
 	NR_SHIM_EVENTS,
 };
 
+/* The trailing arguments of an end event, after its result. */
+enum shim_extra {
+	SHIM_X_GEN,		/* generation the call left the tree in */
+	SHIM_X_CHANGED,		/* key end events: the call changed the tree */
+	SHIM_X_DURATION,	/* nanoseconds, 0 when not timed */
+	SHIM_NR_EXTRA,
+};
+
 struct shim_trace_event {
 	enum shim_event type;
 	unsigned int tree;
 	unsigned long a;	/* key, level or keys visited */
 	unsigned long b;	/* node address or nodes visited */
 	int ret;
+	unsigned int nr_extra;	/* how many of x[] the event carried */
+	u64 x[SHIM_NR_EXTRA];	/* node events: x[SHIM_X_GEN] only */
 };
 
 extern bool shim_trace_enabled;
 void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
-		unsigned long a, unsigned long b, int ret);
+		unsigned long a, unsigned long b, int ret,
+		const u64 *extra, unsigned int nr_extra);
+/* The tree's generation for node events; 0 for trees that have none. */
+u64 shim_tree_gen(const struct kho_radix_tree *tree);
 
-#define trace_kho_radix_node_alloc(t, l, n)	shim_trace(EV_NODE_ALLOC, t, l, (uintptr_t)(n), 0)
-#define trace_kho_radix_node_free(t, l, n)	shim_trace(EV_NODE_FREE, t, l, (uintptr_t)(n), 0)
-#define trace_kho_preserve_begin(t, k)		shim_trace(EV_PRESERVE_BEGIN, t, k, 0, 0)
-#define trace_kho_preserve_end(t, k, r)		shim_trace(EV_PRESERVE_END, t, k, 0, r)
-#define trace_kho_unpreserve_begin(t, k)	shim_trace(EV_UNPRESERVE_BEGIN, t, k, 0, 0)
-#define trace_kho_unpreserve_end(t, k, r)	shim_trace(EV_UNPRESERVE_END, t, k, 0, r)
-#define trace_kho_radix_walk_begin(t)		shim_trace(EV_WALK_BEGIN, t, 0, 0, 0)
-#define trace_kho_radix_walk_end(t, k, n, r)	shim_trace(EV_WALK_END, t, k, n, r)
+#define SHIM_EXTRA(...)	((const u64[]){ 0, ##__VA_ARGS__ }) + 1, \
+	(unsigned int)(sizeof((const u64[]){ 0, ##__VA_ARGS__ }) / sizeof(u64) - 1)
+#define SHIM_TRACE_NODE(ev, t, l, n)	do {				\
+		u64 __gen = shim_tree_gen(t);				\
+		shim_trace(ev, t, l, (uintptr_t)(n), 0, &__gen, 1);	\
+	} while (0)
+
+#define trace_kho_radix_node_alloc(t, l, n)	SHIM_TRACE_NODE(EV_NODE_ALLOC, t, l, n)
+#define trace_kho_radix_node_free(t, l, n)	SHIM_TRACE_NODE(EV_NODE_FREE, t, l, n)
+#define trace_kho_preserve_begin(t, k)		shim_trace(EV_PRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
+#define trace_kho_preserve_end(t, k, r, ...)	\
+	shim_trace(EV_PRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
+#define trace_kho_unpreserve_begin(t, k)	shim_trace(EV_UNPRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
+#define trace_kho_unpreserve_end(t, k, r, ...)	\
+	shim_trace(EV_UNPRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
+#define trace_kho_radix_walk_begin(t)		shim_trace(EV_WALK_BEGIN, t, 0, 0, 0, NULL, 0)
+#define trace_kho_radix_walk_end(t, k, n, r, ...) \
+	shim_trace(EV_WALK_END, t, k, n, r, SHIM_EXTRA(__VA_ARGS__))
+
+/* The kernel tests a static key; the shim tests one flag for every event. */
+#define trace_kho_preserve_end_enabled()	shim_trace_enabled
+#define trace_kho_unpreserve_end_enabled()	shim_trace_enabled
+#define trace_kho_radix_walk_end_enabled()	shim_trace_enabled
 
 #endif /* _TRACE_KHO_H */
