@@ -102,7 +102,7 @@ $(TRACKER_OUT)/bench_baseline: tests/tracker/bench_tracker.c $(TRACKER_DEPS) FOR
 bench: kernel
 	$(Q)$(MAKE) --no-print-directory $(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_baseline tools guest
 	$(Q)scripts/bench $(BENCH_SIZES)
-	$(Q)scripts/vm-run --quiet scripts/bench-vm.sh
+	$(Q)scripts/vm-run --quiet --memory 2G --timeout 1200 scripts/bench-vm.sh
 	$(Q)mkdir -p $(BUILD)/bench && sed -n 's/^BENCH-VM //p' $(BUILD)/vm/bench-vm.log >$(BUILD)/bench/tracing-overhead.json
 	@echo "bench: wrote $(BUILD)/bench/tracing-overhead.json"
 

@@ -2,9 +2,19 @@
 /*
  * khoscope: aggregate the kho trace events in the kernel.
  *
- * Per operation and order: a log2 histogram of latency (begin to end),
- * counts, successes and errors. Per tree and level: node pages allocated
- * and freed. Per tree: walks. Per (op, order, errno, tree): error counts.
+ * One program per end event, no begin/end pairing: the kernel times each
+ * call and carries the duration in the end event. Per tree, operation and
+ * order: a log2 histogram of durations, errors, and the changes to the tree.
+ * Per tree and level: node pages allocated and freed. Walks go to user
+ * space through a ring buffer. Nothing here depends on what user space
+ * chose to show: every end event counts.
+ *
+ * The memory figures join a baseline walk (kho/out/radix_tree, made by the
+ * loader after attaching) with the events through the tree's generation:
+ * a change counts only if its generation is newer than the walk's. Until
+ * the loader has its walk, changes go to the ring buffer and the loader
+ * sorts them out.
+ *
  * Each event has a tp_btf program and a raw_tp twin; the loader keeps one
  * of each pair.
  */
@@ -17,13 +27,19 @@
 #include "maps.bpf.h"
 
 /* Set by the loader between open and load. */
-const volatile __u32 targ_tree;		/* 0: every tree */
-const volatile __u32 targ_ops = ~0U;	/* bit per enum khoscope_op */
-const volatile __u64 targ_orders = ~0ULL;	/* bit per order */
+const volatile __u32 self_tgid;		/* khoscope's own walks are not counted */
+
+/*
+ * Set by the loader at run time: base_gen[tree] is the baseline walk's
+ * generation + 1 (0: no baseline, every change counts), published before
+ * joined is set.
+ */
+__u64 base_gen[KHOSCOPE_NR_TREES];
+__u32 joined;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS);
+	__uint(max_entries, KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS);
 	__type(key, __u32);
 	__type(value, struct khoscope_hist);
 } hists SEC(".maps");
@@ -34,13 +50,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct khoscope_nodes);
 } nodes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KHOSCOPE_NR_TREES);
-	__type(key, __u32);
-	__type(value, struct khoscope_walks);
-} walks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,33 +65,19 @@ struct {
 	__type(value, __u64);
 } errors SEC(".maps");
 
-/* Begins waiting for their end, keyed by thread. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KHOSCOPE_MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, struct khoscope_start);
-} inflight SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, KHOSCOPE_RINGBUF_BYTES);
+} events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KHOSCOPE_MAX_INFLIGHT);
-	__type(key, __u64);
-	__type(value, __u64);
-} walk_inflight SEC(".maps");
-
+/* Counters are shared by every program, which may preempt one another. */
 static __always_inline void count(enum khoscope_counter ctr)
 {
 	__u32 idx = ctr;
 	__u64 *val = bpf_map_lookup_elem(&counters, &idx);
 
 	if (val)
-		(*val)++;
-}
-
-static __always_inline __u32 tree_slot(__u32 tree)
-{
-	return tree < KHOSCOPE_NR_TREES ? tree : KHOSCOPE_NR_TREES - 1;
+		__sync_fetch_and_add(val, 1);
 }
 
 /* Order of a page key: its highest set bit is 64 - PAGE_SHIFT - order. */
@@ -90,113 +85,127 @@ static __always_inline __u32 key_order(__u64 key)
 {
 	__u64 msb = log2l(key);
 
-	if (!key || msb > 64 - KHOSCOPE_PAGE_SHIFT)
+	if (key <= 1 || msb > 64 - KHOSCOPE_PAGE_SHIFT)
 		return 0;
 	return 64 - KHOSCOPE_PAGE_SHIFT - msb;
 }
 
-static __always_inline bool wanted(__u32 tree, enum khoscope_op op, __u32 order)
+/*
+ * Should a change of this generation count? 1: yes; 0: the baseline walk
+ * saw it; -1: no baseline yet, the caller queues it for the loader.
+ */
+static __always_inline int newer_than_baseline(__u32 tree, __u64 gen)
 {
-	if (targ_tree && tree != targ_tree)
-		return false;
-	if (!(targ_ops & (1U << op)))
-		return false;
-	if (order < 64 && !(targ_orders & (1ULL << order)))
-		return false;
-	return true;
+	if (!*(volatile __u32 *)&joined)
+		return -1;
+	return gen >= *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
 }
 
-static __always_inline int handle_begin(struct kho_radix_tree *tree, __u64 key,
-					enum khoscope_op op)
+static __always_inline void queue_change(__u32 kind, __u32 tree, __u32 op,
+					 __u32 index, __u64 gen)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct khoscope_start start;
-	long err;
+	struct khoscope_event *e;
 
-	if (!wanted(BPF_CORE_READ(tree, id), op, key_order(key)))
-		return 0;
-
-	start.ts = bpf_ktime_get_ns();
-	start.key = key;
-	/* One map operation in the usual case: no begin is pending. */
-	err = bpf_map_update_elem(&inflight, &id, &start, BPF_NOEXIST);
-	if (err == -EEXIST) {
-		count(KHOSCOPE_CTR_BEGIN_REPLACED);
-		err = bpf_map_update_elem(&inflight, &id, &start, BPF_EXIST);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KHOSCOPE_CTR_RINGBUF_FULL);
+		return;
 	}
-	if (err)
-		count(KHOSCOPE_CTR_INFLIGHT_FULL);
-	return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->tree = tree;
+	e->op = op;
+	e->index = index;
+	e->gen = gen;
+	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int handle_end(struct kho_radix_tree *tree, __u64 key,
-				      int ret, enum khoscope_op op)
+static __always_inline void record_error(enum khoscope_op op, __u32 order,
+					 int ret, __u32 tree)
 {
-	__u64 id = bpf_get_current_pid_tgid(), delta, slot;
-	__u32 tree_id = BPF_CORE_READ(tree, id);
-	__u32 order = key_order(key), idx;
-	struct khoscope_start *start;
+	struct khoscope_error_key ekey = {
+		.op = op, .order = order, .err = ret, .tree = tree,
+	};
+	static const __u64 zero;
+	__u64 *n;
+
+	n = bpf_map_lookup_or_try_init(&errors, &ekey, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		count(KHOSCOPE_CTR_ERRORS_FULL);
+}
+
+static __always_inline int handle_key_end(struct kho_radix_tree *tree, __u64 key,
+					  int ret, __u64 gen, bool changed,
+					  __u64 duration_ns, enum khoscope_op op)
+{
+	__u32 tree_id = BPF_CORE_READ(tree, id), order = key_order(key), idx;
 	struct khoscope_hist *hist;
+	__u64 slot;
+	int newer;
 
-	if (!wanted(tree_id, op, order))
-		return 0;
-
-	start = bpf_map_lookup_elem(&inflight, &id);
-	if (!start || start->key != key) {
-		count(KHOSCOPE_CTR_END_WITHOUT_BEGIN);
-		if (start)
-			bpf_map_delete_elem(&inflight, &id);
+	if (tree_id >= KHOSCOPE_NR_TREES) {
+		count(KHOSCOPE_CTR_TREE_OVERFLOW);
 		return 0;
 	}
-	delta = bpf_ktime_get_ns() - start->ts;
-	bpf_map_delete_elem(&inflight, &id);
-
 	if (order >= KHOSCOPE_NR_ORDERS) {
 		count(KHOSCOPE_CTR_ORDER_OVERFLOW);
 		return 0;
 	}
-	idx = op * KHOSCOPE_NR_ORDERS + order;
+	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
 	hist = bpf_map_lookup_elem(&hists, &idx);
 	if (!hist)
 		return 0;
 
-	slot = log2l(delta);
+	slot = log2l(duration_ns);
 	if (slot >= KHOSCOPE_NR_SLOTS)
 		slot = KHOSCOPE_NR_SLOTS - 1;
 	hist->slots[slot]++;
-	hist->count++;
-	hist->sum_ns += delta;
-	if (!ret) {
-		hist->ok++;
-	} else {
-		struct khoscope_error_key ekey = {
-			.op = op, .order = order, .err = ret, .tree = tree_id,
-		};
-		static const __u64 zero;
-		__u64 *n;
-
+	hist->sum_ns += duration_ns;
+	if (!duration_ns)
+		hist->untimed++;
+	if (ret) {
 		hist->errors++;
-		n = bpf_map_lookup_or_try_init(&errors, &ekey, &zero);
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
-			count(KHOSCOPE_CTR_ERRORS_FULL);
+		record_error(op, order, ret, tree_id);
+		return 0;
 	}
+	if (!changed) {
+		hist->unchanged++;
+		return 0;
+	}
+	newer = newer_than_baseline(tree_id, gen);
+	if (newer > 0)
+		hist->applied++;
+	else if (newer < 0)
+		queue_change(KHOSCOPE_EV_KEY, tree_id, op, order, gen);
 	return 0;
 }
 
 static __always_inline int handle_node(struct kho_radix_tree *tree,
 				       unsigned int level, bool alloc)
 {
-	__u32 tree_id = BPF_CORE_READ(tree, id);
+	__u32 tree_id = BPF_CORE_READ(tree, id), idx;
+	__u64 gen = BPF_CORE_READ(tree, gen);
 	struct khoscope_nodes *n;
-	__u32 idx;
+	int newer;
 
-	if (targ_tree && tree_id != targ_tree)
+	if (tree_id >= KHOSCOPE_NR_TREES) {
+		count(KHOSCOPE_CTR_TREE_OVERFLOW);
 		return 0;
-	if (level >= KHOSCOPE_NR_LEVELS)
+	}
+	if (level >= KHOSCOPE_NR_LEVELS) {
+		count(KHOSCOPE_CTR_LEVEL_OVERFLOW);
 		return 0;
-	idx = tree_slot(tree_id) * KHOSCOPE_NR_LEVELS + level;
+	}
+	newer = newer_than_baseline(tree_id, gen);
+	if (newer < 0) {
+		queue_change(KHOSCOPE_EV_NODE, tree_id, alloc, level, gen);
+		return 0;
+	}
+	if (!newer)
+		return 0;
+	idx = tree_id * KHOSCOPE_NR_LEVELS + level;
 	n = bpf_map_lookup_elem(&nodes, &idx);
 	if (!n)
 		return 0;
@@ -207,96 +216,57 @@ static __always_inline int handle_node(struct kho_radix_tree *tree,
 	return 0;
 }
 
-static __always_inline int handle_walk_begin(struct kho_radix_tree *tree)
-{
-	__u64 id = bpf_get_current_pid_tgid(), ts = bpf_ktime_get_ns();
-
-	if (targ_tree && BPF_CORE_READ(tree, id) != targ_tree)
-		return 0;
-	if (bpf_map_update_elem(&walk_inflight, &id, &ts, BPF_ANY))
-		count(KHOSCOPE_CTR_INFLIGHT_FULL);
-	return 0;
-}
-
 static __always_inline int handle_walk_end(struct kho_radix_tree *tree,
-					   unsigned long keys,
-					   unsigned long nodes_seen, int ret)
+					   unsigned long keys, unsigned long nodes_seen,
+					   int ret, __u64 gen, __u64 duration_ns)
 {
-	__u64 id = bpf_get_current_pid_tgid(), delta, *ts;
-	__u32 tree_id = BPF_CORE_READ(tree, id), idx;
-	struct khoscope_walks *w;
+	struct khoscope_event *e;
 
-	if (targ_tree && tree_id != targ_tree)
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
-	ts = bpf_map_lookup_elem(&walk_inflight, &id);
-	if (!ts) {
-		count(KHOSCOPE_CTR_END_WITHOUT_BEGIN);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KHOSCOPE_CTR_RINGBUF_FULL);
 		return 0;
 	}
-	delta = bpf_ktime_get_ns() - *ts;
-	bpf_map_delete_elem(&walk_inflight, &id);
-
-	idx = tree_slot(tree_id);
-	w = bpf_map_lookup_elem(&walks, &idx);
-	if (!w)
-		return 0;
-	w->count++;
-	w->sum_ns += delta;
-	if (delta > w->max_ns)
-		w->max_ns = delta;
-	w->keys += keys;
-	w->nodes += nodes_seen;
-	if (ret)
-		w->errors++;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = KHOSCOPE_EV_WALK;
+	e->tree = BPF_CORE_READ(tree, id);
+	e->gen = gen;
+	e->ret = ret;
+	e->keys = keys;
+	e->nodes = nodes_seen;
+	e->duration_ns = duration_ns;
+	bpf_ringbuf_submit(e, 0);
 	return 0;
-}
-
-SEC("tp_btf/kho_preserve_begin")
-int BPF_PROG(preserve_begin_btf, struct kho_radix_tree *tree, unsigned long key)
-{
-	return handle_begin(tree, key, KHOSCOPE_OP_PRESERVE);
-}
-
-SEC("raw_tp/kho_preserve_begin")
-int BPF_PROG(preserve_begin_raw, struct kho_radix_tree *tree, unsigned long key)
-{
-	return handle_begin(tree, key, KHOSCOPE_OP_PRESERVE);
 }
 
 SEC("tp_btf/kho_preserve_end")
-int BPF_PROG(preserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret)
+int BPF_PROG(preserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
 {
-	return handle_end(tree, key, ret, KHOSCOPE_OP_PRESERVE);
+	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_PRESERVE);
 }
 
 SEC("raw_tp/kho_preserve_end")
-int BPF_PROG(preserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret)
+int BPF_PROG(preserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
 {
-	return handle_end(tree, key, ret, KHOSCOPE_OP_PRESERVE);
-}
-
-SEC("tp_btf/kho_unpreserve_begin")
-int BPF_PROG(unpreserve_begin_btf, struct kho_radix_tree *tree, unsigned long key)
-{
-	return handle_begin(tree, key, KHOSCOPE_OP_UNPRESERVE);
-}
-
-SEC("raw_tp/kho_unpreserve_begin")
-int BPF_PROG(unpreserve_begin_raw, struct kho_radix_tree *tree, unsigned long key)
-{
-	return handle_begin(tree, key, KHOSCOPE_OP_UNPRESERVE);
+	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_PRESERVE);
 }
 
 SEC("tp_btf/kho_unpreserve_end")
-int BPF_PROG(unpreserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret)
+int BPF_PROG(unpreserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
 {
-	return handle_end(tree, key, ret, KHOSCOPE_OP_UNPRESERVE);
+	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_UNPRESERVE);
 }
 
 SEC("raw_tp/kho_unpreserve_end")
-int BPF_PROG(unpreserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret)
+int BPF_PROG(unpreserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
 {
-	return handle_end(tree, key, ret, KHOSCOPE_OP_UNPRESERVE);
+	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_UNPRESERVE);
 }
 
 SEC("tp_btf/kho_radix_node_alloc")
@@ -323,30 +293,18 @@ int BPF_PROG(node_free_raw, struct kho_radix_tree *tree, unsigned int level, voi
 	return handle_node(tree, level, false);
 }
 
-SEC("tp_btf/kho_radix_walk_begin")
-int BPF_PROG(walk_begin_btf, struct kho_radix_tree *tree)
-{
-	return handle_walk_begin(tree);
-}
-
-SEC("raw_tp/kho_radix_walk_begin")
-int BPF_PROG(walk_begin_raw, struct kho_radix_tree *tree)
-{
-	return handle_walk_begin(tree);
-}
-
 SEC("tp_btf/kho_radix_walk_end")
 int BPF_PROG(walk_end_btf, struct kho_radix_tree *tree, unsigned long keys,
-	     unsigned long nodes_seen, int ret)
+	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
 {
-	return handle_walk_end(tree, keys, nodes_seen, ret);
+	return handle_walk_end(tree, keys, nodes_seen, ret, gen, duration_ns);
 }
 
 SEC("raw_tp/kho_radix_walk_end")
 int BPF_PROG(walk_end_raw, struct kho_radix_tree *tree, unsigned long keys,
-	     unsigned long nodes_seen, int ret)
+	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
 {
-	return handle_walk_end(tree, keys, nodes_seen, ret);
+	return handle_walk_end(tree, keys, nodes_seen, ret, gen, duration_ns);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,14 +10,14 @@
 #define KHOSCOPE_NR_ORDERS	24
 /* Radix tree levels: 0 is the leaf bitmap, 5 the root (KHO_TREE_MAX_DEPTH). */
 #define KHOSCOPE_NR_LEVELS	6
-/* Trees told apart; tree ids above this share the last slot. */
-#define KHOSCOPE_NR_TREES	8
+/* Tree ids 1..KHOSCOPE_NR_TREES - 1 are followed; larger ids are counted lost. */
+#define KHOSCOPE_NR_TREES	16
 /* log2 latency buckets: [2^k, 2^(k+1)) ns, k < KHOSCOPE_NR_SLOTS. */
 #define KHOSCOPE_NR_SLOTS	40
-/* In-flight preserve/unpreserve/walk calls tracked at once. */
-#define KHOSCOPE_MAX_INFLIGHT	10240
-/* Distinct (op, order, errno) error keys kept. */
+/* Distinct (op, order, errno, tree) error keys kept. */
 #define KHOSCOPE_MAX_ERRORS	1024
+/* Ring buffer for walks and for the changes seen before the baseline join. */
+#define KHOSCOPE_RINGBUF_BYTES	(4U << 20)
 /* Bytes per radix node and per page (x86-64). */
 #define KHOSCOPE_NODE_SIZE	4096
 #define KHOSCOPE_PAGE_SHIFT	12
@@ -28,29 +28,24 @@ enum khoscope_op {
 	KHOSCOPE_NR_OPS,
 };
 
-/* hists[] index: op * KHOSCOPE_NR_ORDERS + order. */
+/*
+ * hists[] index: (tree * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order.
+ * Only the program of op writes an element, so its per-CPU copy needs no
+ * atomics. Calls = the sum of slots[]; ok = calls - errors.
+ */
 struct khoscope_hist {
-	__u64 slots[KHOSCOPE_NR_SLOTS];
-	__u64 count;		/* calls that completed, any result */
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* every call by duration; untimed in slot 0 */
 	__u64 sum_ns;
-	__u64 ok;		/* calls that returned 0 */
 	__u64 errors;		/* calls that returned an error */
+	__u64 untimed;		/* calls the kernel did not time (duration 0) */
+	__u64 unchanged;	/* successful calls that changed nothing */
+	__u64 applied;		/* changes newer than the baseline walk */
 };
 
-/* nodes[] index: tree slot * KHOSCOPE_NR_LEVELS + level. */
+/* nodes[] index: tree * KHOSCOPE_NR_LEVELS + level; changes newer than the baseline. */
 struct khoscope_nodes {
-	__u64 alloc;
-	__u64 free;
-};
-
-/* walks[] index: tree slot. */
-struct khoscope_walks {
-	__u64 count;
-	__u64 sum_ns;
-	__u64 max_ns;
-	__u64 keys;
-	__u64 nodes;
-	__u64 errors;
+	__u64 alloc;		/* written by the node_alloc program only */
+	__u64 free;		/* written by the node_free program only */
 };
 
 struct khoscope_error_key {
@@ -60,20 +55,34 @@ struct khoscope_error_key {
 	__u32 tree;
 };
 
-/* Events that could not be paired or recorded; counters[] index. */
+/* counters[]: events not counted where they belong. */
 enum khoscope_counter {
-	KHOSCOPE_CTR_END_WITHOUT_BEGIN,	/* end seen, its begin was not */
-	KHOSCOPE_CTR_BEGIN_REPLACED,	/* begin seen twice, an end was lost */
-	KHOSCOPE_CTR_INFLIGHT_FULL,	/* no room to track a begin */
+	KHOSCOPE_CTR_RINGBUF_FULL,	/* no room for a walk or an early change */
 	KHOSCOPE_CTR_ERRORS_FULL,	/* no room for a new error key */
 	KHOSCOPE_CTR_ORDER_OVERFLOW,	/* order >= KHOSCOPE_NR_ORDERS */
+	KHOSCOPE_CTR_TREE_OVERFLOW,	/* tree id >= KHOSCOPE_NR_TREES */
+	KHOSCOPE_CTR_LEVEL_OVERFLOW,	/* level >= KHOSCOPE_NR_LEVELS */
 	KHOSCOPE_NR_COUNTERS,
 };
 
-/* inflight map value: a begin waiting for its end. */
-struct khoscope_start {
-	__u64 ts;
-	__u64 key;
+enum khoscope_event_kind {
+	KHOSCOPE_EV_KEY,	/* a change to a key, seen before the join */
+	KHOSCOPE_EV_NODE,	/* a node allocated or freed, seen before the join */
+	KHOSCOPE_EV_WALK,	/* a walk of a tree, by anyone but khoscope */
+};
+
+/* Ring buffer record. */
+struct khoscope_event {
+	__u32 kind;		/* enum khoscope_event_kind */
+	__u32 tree;
+	__u32 op;		/* KEY: enum khoscope_op; NODE: 1 alloc, 0 free */
+	__u32 index;		/* KEY: order; NODE: level */
+	__u64 gen;		/* the tree's generation the event carried */
+	__s32 ret;		/* WALK */
+	__u32 pad;
+	__u64 keys;		/* WALK */
+	__u64 nodes;		/* WALK */
+	__u64 duration_ns;	/* WALK */
 };
 
 #endif /* __KHOSCOPE_H */

@@ -1,46 +1,92 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of the tracing-overhead benchmark ('make bench'): preserve
-# throughput of the workload driver with the kho events disabled, with
-# khoscope attached, and with ftrace recording the events, interleaved in
-# one boot. TCG times mean nothing alone: only the ratios are reported.
+# Guest side of the tracing-overhead benchmark ('make bench'): the time the
+# workload driver takes to preserve and then unpreserve N order-0 folios,
+# with the kho events disabled, with khoscope attached, and with ftrace
+# recording kho:*, in ROUNDS rounds whose order rotates so that no variant
+# always runs first. A last round runs khoscope with kernel.bpf_stats_enabled
+# for BPF's own figure per program (run_time_ns / run_cnt); those stats cost
+# time themselves, so that round is not part of the ratios. TCG times mean
+# nothing alone: only ratios within this one boot are reported.
 # khoscope-vm-append: trace_buf_size=64M test_kho.max_mem=4096
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
-N=${BENCH_VM_FOLIOS:-20000}
+N=${BENCH_VM_FOLIOS:-200000}
 ROUNDS=${BENCH_VM_ROUNDS:-5}
 
 # seconds with 10 ms resolution, as an integer of centiseconds
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 
+# run_once: centiseconds to preserve N folios and unpreserve them all.
 run_once() {
 	t0=$(now_cs)
 	wl folios "$N" 0
-	t1=$(now_cs)
 	wl unpreserve all
-	echo $((t1 - t0))
+	echo $(($(now_cs) - t0))
+}
+
+# ks_on [ARGS]: start khoscope; in text mode, wait until its header says it
+# is attached and joined.
+ks_on() {
+	khoscope "$@" >/tmp/ks.out 2>/tmp/ks.err &
+	pid=$!
+	i=0
+	while ! grep -q '^baseline:' /tmp/ks.out && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "${1:-}" = --json ] && sleep 2
+	return 0
+}
+
+ks_off() {
+	kill -INT "$pid"
+	wait "$pid" || die "khoscope failed: $(cat /tmp/ks.err)"
+}
+
+variant() {
+	case "$1" in
+	disabled)
+		echo 0 >"$TRACING/events/kho/enable"
+		echo "disabled $(run_once)" >>/tmp/times
+		;;
+	khoscope)
+		ks_on
+		echo "khoscope $(run_once)" >>/tmp/times
+		ks_off
+		;;
+	ftrace)
+		echo >"$TRACING/trace"
+		echo 1 >"$TRACING/events/kho/enable"
+		echo 1 >"$TRACING/tracing_on"
+		echo "ftrace $(run_once)" >>/tmp/times
+		echo 0 >"$TRACING/events/kho/enable"
+		;;
+	esac
 }
 
 wl_load
 run_once >/dev/null	# warm up the allocator
 for round in $(seq "$ROUNDS"); do
-	echo 0 >"$TRACING/events/kho/enable"
-	echo "disabled $(run_once)" >>/tmp/times
-
-	khoscope >/dev/null 2>&1 &
-	pid=$!
-	sleep 1
-	echo "khoscope $(run_once)" >>/tmp/times
-	kill -INT "$pid"
-	wait "$pid"
-
-	echo >"$TRACING/trace"
-	echo 1 >"$TRACING/events/kho/enable"
-	echo 1 >"$TRACING/tracing_on"
-	echo "ftrace $(run_once)" >>/tmp/times
-	echo 0 >"$TRACING/events/kho/enable"
+	case $((round % 3)) in
+	1) order="disabled khoscope ftrace" ;;
+	2) order="khoscope ftrace disabled" ;;
+	0) order="ftrace disabled khoscope" ;;
+	esac
+	for v in $order; do
+		variant "$v"
+	done
 done
 cat /tmp/times
-awk -v n="$N" -v rounds="$ROUNDS" '
+
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+ks_on --json
+run_once >/dev/null
+ks_off
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
+programs=$(tail -n 1 /tmp/ks.out | sed -n 's/.*"programs":\(\[.*\]\)}$/\1/p')
+[ -n "$programs" ] || die "no programs in khoscope's final record"
+
+awk -v n="$N" -v rounds="$ROUNDS" -v programs="$programs" '
 	{ t[$1, ++c[$1]] = $2 }
 	function median(k,   i, j, v, tmp, m) {
 		m = c[k]
@@ -50,6 +96,8 @@ awk -v n="$N" -v rounds="$ROUNDS" '
 	}
 	END {
 		d = median("disabled"); k = median("khoscope"); f = median("ftrace")
-		printf "BENCH-VM {\"folios\":%d,\"rounds\":%d,\"median_cs\":{\"disabled\":%s,\"khoscope\":%s,\"ftrace\":%s},", n, rounds, d, k, f
-		printf "\"ratio_to_disabled\":{\"khoscope\":%.3f,\"ftrace\":%.3f}}\n", k / d, f / d
+		printf "BENCH-VM {\"folios\":%d,\"ops_per_run\":%d,\"rounds\":%d,", n, 2 * n, rounds
+		printf "\"median_cs\":{\"disabled\":%s,\"khoscope\":%s,\"ftrace\":%s},", d, k, f
+		printf "\"ratio_to_disabled\":{\"khoscope\":%.3f,\"ftrace\":%.3f},", k / d, f / d
+		printf "\"bpf_programs\":%s}\n", programs
 	}' /tmp/times

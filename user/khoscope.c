@@ -25,15 +25,15 @@
 
 #define DEBUGFS_MAGIC	0x64626720
 #define MAX_INTERVAL	(24 * 3600UL)
-#define BASELINE_TRIES	5
 
 static const char usage_text[] =
 "Usage: khoscope [OPTIONS] [INTERVAL [COUNT]]\n"
 "\n"
 "Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"
-"latency histograms of preserve and unpreserve, node pages allocated and\n"
-"freed per level, walks, errors, and the memory the tree holds against the\n"
-"memory it preserves, starting from a walk of the tree as it is now.\n"
+"latency histograms of preserve and unpreserve (timed by the kernel), node\n"
+"pages allocated and freed per level, walks, errors, and the memory the tree\n"
+"holds against the memory it preserves, starting from one walk of the tree as\n"
+"it is now. Filters choose what is shown; everything is always counted.\n"
 "\n"
 "Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C).\n"
 "\n"
@@ -41,8 +41,10 @@ static const char usage_text[] =
 "  -j, --json            one JSON object per line (NDJSON), for dashboards\n"
 "  -o, --orders LIST     only these page orders, e.g. 0,3,9-10\n"
 "  -O, --ops LIST        only these operations: preserve,unpreserve\n"
-"  -t, --tree ID         tree id to follow (default: the preserved-memory\n"
-"                        tree, as named by kho/out/radix_tree; 0: every tree)\n"
+"  -t, --tree ID         tree to show (default: the preserved-memory tree, as\n"
+"                        named by kho/out/radix_tree; 0: every tree, one\n"
+"                        record each; other trees cannot be walked, so their\n"
+"                        memory is the change since start)\n"
 "  -T, --timestamp       print a timestamp with each text report\n"
 "  -d, --debugfs DIR     where debugfs is mounted (default /sys/kernel/debug)\n"
 "  -v, --verbose         libbpf debug output on stderr\n"
@@ -52,7 +54,8 @@ static const char usage_text[] =
 "  khoscope                 # trace until Ctrl-C, then print histograms and memory\n"
 "  khoscope 1 10            # print every second, ten times\n"
 "  khoscope -o 0,9 5        # orders 0 and 9 only, every 5 seconds\n"
-"  khoscope -O preserve     # preservations only\n"
+"  khoscope -O preserve     # show preservations only\n"
+"  khoscope -t 0 5          # every tree, every 5 seconds\n"
 "  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n";
 
 static struct env {
@@ -121,8 +124,9 @@ static int parse_args(int argc, char **argv)
 		case 't':
 			if (!strcmp(optarg, "0"))
 				env.tree = 0;
-			else if (ks_parse_positive(optarg, 1UL << 31, &v))
-				return die_usage("invalid tree id '%s'", optarg);
+			else if (ks_parse_positive(optarg, KHOSCOPE_NR_TREES - 1, &v))
+				return die_usage("invalid tree id '%s': 0 (every tree) or 1..%d",
+						 optarg, KHOSCOPE_NR_TREES - 1);
 			else
 				env.tree = v;
 			break;
@@ -220,21 +224,43 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* Which flavour of program the kernel can take: 1 tp_btf, 0 raw_tp, -1 none. */
+/* Does struct kho_radix_tree have a gen member (patch 0008)? */
+static bool btf_tree_has_gen(const struct btf *btf)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	int id, i;
+
+	id = btf__find_by_name_kind(btf, "kho_radix_tree", BTF_KIND_STRUCT);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), "gen"))
+			return true;
+	return false;
+}
+
+/*
+ * Which flavour of program the kernel can take: 1 tp_btf, 0 raw_tp, -1 no
+ * kho events, -2 kho events without durations and generations.
+ */
 static int kho_events_flavour(void)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	struct stat st;
 	int id = -1;
+	bool gen = false;
 
 	if (btf) {
-		id = btf__find_by_name_kind(btf, "btf_trace_kho_preserve_begin", BTF_KIND_TYPEDEF);
+		id = btf__find_by_name_kind(btf, "btf_trace_kho_preserve_end", BTF_KIND_TYPEDEF);
+		gen = btf_tree_has_gen(btf);
 		btf__free(btf);
 	}
 	if (id > 0)
-		return 1;
-	if (!stat("/sys/kernel/tracing/events/kho/kho_preserve_begin", &st) ||
-	    !stat("/sys/kernel/debug/tracing/events/kho/kho_preserve_begin", &st))
+		return gen ? 1 : -2;
+	if (!stat("/sys/kernel/tracing/events/kho/kho_preserve_end", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events/kho/kho_preserve_end", &st))
 		return 0;
 	return -1;
 }
@@ -277,7 +303,8 @@ static int read_shape(struct ks_shape *shape)
 	err = ks_parse_shape(text, shape);
 	free(text);
 	if (err)
-		fprintf(stderr, "khoscope: failed to parse %s\n", path);
+		fprintf(stderr, "khoscope: failed to parse %s (a kernel without the "
+			"tree generation? build it from kernel/patches)\n", path);
 	return err;
 }
 
@@ -293,6 +320,27 @@ static void read_restore(struct ks_restore *rs)
 	if (ks_parse_restore(text, rs))
 		fprintf(stderr, "khoscope: ignoring %s: unexpected format\n", path);
 	free(text);
+}
+
+/* What the ring buffer brought: walks, and changes queued before the join. */
+struct ringbuf_ctx {
+	struct ks_snapshot *acc;	/* counted in user space since start */
+	const struct ks_shape *base;
+	__u64 walk_max[KHOSCOPE_NR_TREES];	/* longest walk of this interval */
+};
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct ringbuf_ctx *rc = ctx;
+	const struct khoscope_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	ks_snapshot_add_event(rc->acc, e, rc->base);
+	if (e->kind == KHOSCOPE_EV_WALK && e->tree < KHOSCOPE_NR_TREES &&
+	    e->duration_ns > rc->walk_max[e->tree])
+		rc->walk_max[e->tree] = e->duration_ns;
+	return 0;
 }
 
 static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
@@ -325,53 +373,70 @@ static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 	return 0;
 }
 
-static int read_walks(int fd, struct ks_snapshot *s)
+/* BPF's own figures for every loaded program; recursion misses are lost runs. */
+static int read_progs(struct khoscope_bpf *skel, struct ks_prog *progs, unsigned int *nr)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct khoscope_walks *vals;
-	__u32 key;
-	int c;
+	struct bpf_program *prog;
 
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (key = 0; key < KHOSCOPE_NR_TREES; key++) {
-		struct khoscope_walks *w = &s->walks[key];
+	*nr = 0;
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
 
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			free(vals);
+		if (!bpf_program__autoload(prog) || *nr == KS_MAX_PROGS)
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			return -errno;
-		}
-		memset(w, 0, sizeof(*w));
-		for (c = 0; c < ncpus; c++) {
-			w->count += vals[c].count;
-			w->sum_ns += vals[c].sum_ns;
-			w->keys += vals[c].keys;
-			w->nodes += vals[c].nodes;
-			w->errors += vals[c].errors;
-			if (vals[c].max_ns > w->max_ns)
-				w->max_ns = vals[c].max_ns;
-		}
+		progs[*nr] = (struct ks_prog) {
+			.name = bpf_program__name(prog),
+			.run_cnt = info.run_cnt,
+			.run_time_ns = info.run_time_ns,
+			.recursion_misses = info.recursion_misses,
+		};
+		(*nr)++;
 	}
-	free(vals);
 	return 0;
 }
 
-static int read_snapshot(struct khoscope_bpf *skel, struct ks_snapshot *s)
+/* The BPF maps summed over CPUs, plus what user space counted itself. */
+static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *acc,
+			 struct ks_snapshot *s, struct ks_prog *progs, unsigned int *nr_progs)
 {
 	struct khoscope_error_key key, next, *prev = NULL;
+	__u64 counters[KHOSCOPE_NR_COUNTERS];
 	int fd = bpf_map__fd(skel->maps.errors), err;
+	unsigned int t, op, o, l, i;
 
-	err = sum_percpu(bpf_map__fd(skel->maps.hists), KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
+	err = sum_percpu(bpf_map__fd(skel->maps.hists),
+			 KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
 			 sizeof(struct khoscope_hist), s->hist);
 	err = err ?: sum_percpu(bpf_map__fd(skel->maps.nodes),
 				KHOSCOPE_NR_TREES * KHOSCOPE_NR_LEVELS,
 				sizeof(struct khoscope_nodes), s->nodes);
 	err = err ?: sum_percpu(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
-				sizeof(__u64), s->counters);
-	err = err ?: read_walks(bpf_map__fd(skel->maps.walks), s);
+				sizeof(__u64), counters);
+	err = err ?: read_progs(skel, progs, nr_progs);
 	if (err)
 		return err;
+
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		for (op = 0; op < KHOSCOPE_NR_OPS; op++)
+			for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+				s->hist[t][op][o].applied += acc->hist[t][op][o].applied;
+		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
+			s->nodes[t][l].alloc += acc->nodes[t][l].alloc;
+			s->nodes[t][l].free += acc->nodes[t][l].free;
+		}
+		s->walks[t] = acc->walks[t];
+	}
+	s->lost[KS_LOST_RINGBUF_FULL] = counters[KHOSCOPE_CTR_RINGBUF_FULL];
+	s->lost[KS_LOST_ERRORS_FULL] = counters[KHOSCOPE_CTR_ERRORS_FULL];
+	s->lost[KS_LOST_ORDER_OVERFLOW] = counters[KHOSCOPE_CTR_ORDER_OVERFLOW];
+	s->lost[KS_LOST_TREE_OVERFLOW] = counters[KHOSCOPE_CTR_TREE_OVERFLOW];
+	s->lost[KS_LOST_LEVEL_OVERFLOW] = counters[KHOSCOPE_CTR_LEVEL_OVERFLOW];
+	s->lost[KS_LOST_RECURSION] = 0;
+	for (i = 0; i < *nr_progs; i++)
+		s->lost[KS_LOST_RECURSION] += progs[i].recursion_misses;
 
 	s->nr_errors = 0;
 	while (s->nr_errors < KHOSCOPE_MAX_ERRORS && !bpf_map_get_next_key(fd, prev, &next)) {
@@ -385,18 +450,6 @@ static int read_snapshot(struct khoscope_bpf *skel, struct ks_snapshot *s)
 		prev = &key;
 	}
 	return 0;
-}
-
-/* The counts of preserve/unpreserve/alloc/free that change the tree. */
-static bool same_tree_counts(const struct ks_snapshot *a, const struct ks_snapshot *b)
-{
-	unsigned int op, o;
-
-	for (op = 0; op < KHOSCOPE_NR_OPS; op++)
-		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
-			if (a->hist[op][o].ok != b->hist[op][o].ok)
-				return false;
-	return !memcmp(a->nodes, b->nodes, sizeof(a->nodes));
 }
 
 static __u64 now_ns(clockid_t clk)
@@ -460,17 +513,82 @@ static void disable_twins(struct khoscope_bpf *skel, bool use_btf)
 	}
 }
 
+/*
+ * The one baseline walk, joined with the events by generation: from now
+ * on BPF counts only changes newer than the walk; those it queued before
+ * this point are sorted by the ring buffer callback.
+ */
+static int join_baseline(struct khoscope_bpf *skel, struct ks_shape *base)
+{
+	if (read_shape(base))
+		return -1;
+	if (base->tree >= KHOSCOPE_NR_TREES) {
+		fprintf(stderr, "khoscope: the preserved-memory tree has id %u; khoscope "
+			"follows ids below %d\n", base->tree, KHOSCOPE_NR_TREES);
+		return -1;
+	}
+	skel->bss->base_gen[base->tree] = base->gen + 1;
+	__atomic_store_n(&skel->bss->joined, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void print_header(const struct ks_shape *base, const struct ks_restore *restore,
+			 int flavour)
+{
+	if (env.tree)
+		printf("Tracing the KHO radix tree (tree %ld, %s programs)... ", env.tree,
+		       flavour == 1 ? "tp_btf" : "raw_tp");
+	else
+		printf("Tracing every KHO radix tree (%s programs)... ",
+		       flavour == 1 ? "tp_btf" : "raw_tp");
+	if (env.interval)
+		printf("Reporting every %lu s. Hit Ctrl-C to end.\n", env.interval);
+	else
+		printf("Hit Ctrl-C to end.\n");
+	printf("baseline: tree %u at generation %llu: %llu keys in %llu nodes\n", base->tree,
+	       (unsigned long long)base->gen, shape_keys(base), shape_nodes(base));
+	if (env.tree > 0 && (unsigned int)env.tree != base->tree)
+		printf("tree %ld cannot be walked (only tree %u can): its memory figures are "
+		       "the changes since start\n", env.tree, base->tree);
+	if (restore->valid)
+		printf("boot restore: walk %.3f ms (ret %d), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
+		       restore->retrieve_ns / 1e6, restore->retrieve_ret,
+		       restore->extend_ns / 1e6, restore->extend_ret,
+		       (unsigned long long)restore->busy_blocks);
+	fflush(stdout);
+}
+
+static void print_record(struct ks_report *report)
+{
+	if (env.json) {
+		ks_print_json(stdout, report);
+		return;
+	}
+	if (env.timestamp) {
+		time_t t = time(NULL);
+		char buf[32];
+
+		strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&t));
+		printf("\n%s", buf);
+	}
+	ks_print_text(stdout, report);
+}
+
 int main(int argc, char **argv)
 {
-	struct ks_snapshot *base_snap = NULL, *prev = NULL, *cur = NULL, *delta = NULL;
+	struct ks_snapshot *acc = NULL, *prev = NULL, *cur = NULL, *delta = NULL;
+	struct ringbuf_ctx rc = {};
+	struct ring_buffer *rb = NULL;
 	struct khoscope_bpf *skel = NULL;
+	struct ks_prog progs[KS_MAX_PROGS];
+	unsigned int nr_progs = 0, t;
 	struct ks_shape base = {};
 	struct ks_restore restore;
 	struct ks_memory memory;
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
 	bool exiting = false;
-	int err, flavour, tries;
+	int err, flavour;
 
 	err = parse_args(argc, argv);
 	if (err)
@@ -490,31 +608,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	flavour = kho_events_flavour();
-	if (flavour < 0) {
+	if (flavour == -1) {
 		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: build it from kernel/patches\n");
+		return 1;
+	}
+	if (flavour == -2) {
+		fprintf(stderr, "khoscope: this kernel's kho events carry no duration or generation "
+			"(patches 0007-0008): build it from kernel/patches\n");
 		return 1;
 	}
 	if (check_kho())
 		return 1;
 	libbpf_set_print(libbpf_print_fn);
 
-	base_snap = calloc(1, sizeof(*base_snap));
+	acc = calloc(1, sizeof(*acc));
 	prev = calloc(1, sizeof(*prev));
 	cur = calloc(1, sizeof(*cur));
 	delta = calloc(1, sizeof(*delta));
-	if (!base_snap || !prev || !cur || !delta) {
+	if (!acc || !prev || !cur || !delta) {
 		fprintf(stderr, "khoscope: out of memory\n");
 		err = 1;
 		goto cleanup;
 	}
-
-	/* The tree id to follow comes from the walk unless given. */
-	if (read_shape(&base)) {
-		err = 1;
-		goto cleanup;
-	}
-	if (env.tree < 0)
-		env.tree = base.tree;
 
 	skel = khoscope_bpf__open();
 	if (!skel) {
@@ -522,14 +637,20 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	skel->rodata->targ_tree = env.tree;
-	skel->rodata->targ_ops = env.op_mask;
-	skel->rodata->targ_orders = env.order_mask;
+	skel->rodata->self_tgid = getpid();
 	disable_twins(skel, flavour == 1);
 
 	err = khoscope_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "khoscope: failed to load BPF programs: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	rc.acc = acc;
+	rc.base = &base;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &rc, NULL);
+	if (!rb) {
+		fprintf(stderr, "khoscope: failed to create ring buffer: %s\n", strerror(errno));
 		err = 1;
 		goto cleanup;
 	}
@@ -539,43 +660,15 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-
-	/*
-	 * Baseline: the tree as it is, from a walk made while attached. If
-	 * the tree changed during the walk, the walk and the events may both
-	 * count the change: walk again.
-	 */
-	for (tries = 0; tries < BASELINE_TRIES; tries++) {
-		if (read_snapshot(skel, base_snap) || read_shape(&base) ||
-		    read_snapshot(skel, cur)) {
-			err = 1;
-			goto cleanup;
-		}
-		if (same_tree_counts(base_snap, cur))
-			break;
+	if (join_baseline(skel, &base)) {
+		err = 1;
+		goto cleanup;
 	}
-	if (tries == BASELINE_TRIES)
-		fprintf(stderr, "khoscope: warning: the tree kept changing during the baseline walk; "
-			"memory figures may be off by the preservations made meanwhile\n");
-	*base_snap = *cur;
-	*prev = *cur;
+	if (env.tree < 0)
+		env.tree = base.tree;
 	read_restore(&restore);
-
-	if (!env.json) {
-		printf("Tracing the KHO radix tree (tree %ld%s, %s programs)... ", env.tree,
-		       env.tree ? "" : ": all", flavour == 1 ? "tp_btf" : "raw_tp");
-		if (env.interval)
-			printf("Reporting every %lu s. Hit Ctrl-C to end.\n", env.interval);
-		else
-			printf("Hit Ctrl-C to end.\n");
-		printf("baseline: %llu keys in %llu nodes\n", shape_keys(&base), shape_nodes(&base));
-		if (restore.valid)
-			printf("boot restore: walk %.3f ms (ret %d), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
-			       restore.retrieve_ns / 1e6, restore.retrieve_ret,
-			       restore.extend_ns / 1e6, restore.extend_ret,
-			       (unsigned long long)restore.busy_blocks);
-		fflush(stdout);
-	}
+	if (!env.json)
+		print_header(&base, &restore, flavour);
 
 	start_ns = last_ns = now_ns(CLOCK_MONOTONIC);
 	while (!exiting) {
@@ -586,37 +679,40 @@ int main(int argc, char **argv)
 					last_ns + env.interval * 1000000000ULL : 0);
 		final = exiting || (env.count && printed + 1 >= env.count);
 
-		if (read_snapshot(skel, cur)) {
-			fprintf(stderr, "khoscope: failed to read BPF maps: %s\n", strerror(errno));
+		/* Drain the ring buffer first: every queued change is then in. */
+		err = ring_buffer__consume(rb);
+		if (err >= 0)
+			err = read_snapshot(skel, acc, cur, progs, &nr_progs);
+		if (err < 0) {
+			fprintf(stderr, "khoscope: failed to read BPF maps: %s\n", strerror(-err));
 			err = 1;
 			goto cleanup;
 		}
 		/* Without an interval, the one report covers the whole run. */
-		ks_snapshot_sub(delta, cur, env.interval ? prev : base_snap);
-		ks_memory_compute(&memory, &base, cur, base_snap, env.tree);
+		ks_snapshot_sub(delta, cur, prev);
+		for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+			delta->walks[t].max_ns = rc.walk_max[t];
+		memset(rc.walk_max, 0, sizeof(rc.walk_max));
 
 		memset(&report, 0, sizeof(report));
 		report.ts_ns = now_ns(CLOCK_REALTIME);
 		report.interval_ns = now_ns(CLOCK_MONOTONIC) - (env.interval ? last_ns : start_ns);
 		report.final = final;
-		report.tree = env.tree;
 		report.delta = delta;
-		report.memory = env.tree ? &memory : NULL;
+		report.memory = &memory;
 		report.restore = &restore;
 		report.order_mask = env.order_mask;
 		report.op_mask = env.op_mask;
+		report.progs = progs;
+		report.nr_progs = nr_progs;
 
-		if (env.json) {
-			ks_print_json(stdout, &report);
-		} else {
-			if (env.timestamp) {
-				time_t t = time(NULL);
-				char buf[32];
-
-				strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&t));
-				printf("\n%s", buf);
-			}
-			ks_print_text(stdout, &report);
+		for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
+			if (env.tree ? t != (unsigned int)env.tree :
+			    !ks_tree_active(cur, t) && t != base.tree)
+				continue;
+			report.tree = t;
+			ks_memory_compute(&memory, &base, cur, t);
+			print_record(&report);
 		}
 		*prev = *cur;
 		last_ns = now_ns(CLOCK_MONOTONIC);
@@ -627,8 +723,9 @@ int main(int argc, char **argv)
 	err = 0;
 
 cleanup:
+	ring_buffer__free(rb);
 	khoscope_bpf__destroy(skel);
-	free(base_snap);
+	free(acc);
 	free(prev);
 	free(cur);
 	free(delta);

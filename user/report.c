@@ -16,17 +16,23 @@ static const char *const op_names[KHOSCOPE_NR_OPS] = {
 	[KHOSCOPE_OP_UNPRESERVE]	= "unpreserve",
 };
 
-static const char *const counter_names[KHOSCOPE_NR_COUNTERS] = {
-	[KHOSCOPE_CTR_END_WITHOUT_BEGIN]	= "end_without_begin",
-	[KHOSCOPE_CTR_BEGIN_REPLACED]		= "begin_replaced",
-	[KHOSCOPE_CTR_INFLIGHT_FULL]		= "inflight_full",
-	[KHOSCOPE_CTR_ERRORS_FULL]		= "errors_full",
-	[KHOSCOPE_CTR_ORDER_OVERFLOW]		= "order_overflow",
+static const char *const lost_names[KS_NR_LOST] = {
+	[KS_LOST_RINGBUF_FULL]		= "ringbuf_full",
+	[KS_LOST_ERRORS_FULL]		= "errors_full",
+	[KS_LOST_ORDER_OVERFLOW]	= "order_overflow",
+	[KS_LOST_TREE_OVERFLOW]		= "tree_overflow",
+	[KS_LOST_LEVEL_OVERFLOW]	= "level_overflow",
+	[KS_LOST_RECURSION]		= "recursion_misses",
 };
 
 const char *ks_op_name(enum khoscope_op op)
 {
 	return op < KHOSCOPE_NR_OPS ? op_names[op] : "unknown";
+}
+
+const char *ks_lost_name(enum ks_lost lost)
+{
+	return lost < KS_NR_LOST ? lost_names[lost] : "unknown";
 }
 
 int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
@@ -160,6 +166,17 @@ unsigned int ks_slot_of(__u64 value)
 	return slot < KHOSCOPE_NR_SLOTS ? slot : KHOSCOPE_NR_SLOTS - 1;
 }
 
+/* Calls are the sum of the buckets, so the two always agree. */
+__u64 ks_hist_calls(const struct khoscope_hist *h)
+{
+	__u64 n = 0;
+	unsigned int s;
+
+	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
+		n += h->slots[s];
+	return n;
+}
+
 /* Parse name=value pairs of one line into the shape or restore record. */
 static int parse_lines(const char *text, struct ks_shape *shape, struct ks_restore *rs)
 {
@@ -188,8 +205,9 @@ static int parse_lines(const char *text, struct ks_shape *shape, struct ks_resto
 			rs->extend_ns = b;
 			rs->extend_ret = i2;
 			rs->valid = true;
-		} else if (sscanf(buf, "tree=%u keys=", &u) == 1) {
+		} else if (sscanf(buf, "tree=%u gen=%llu keys=", &u, &a) == 2) {
 			shape->tree = u;
+			shape->gen = a;
 			seen_tree = 1;
 		} else if (sscanf(buf, "level=%u nodes=%llu", &u, &a) == 2) {
 			if (u >= KHOSCOPE_NR_LEVELS)
@@ -225,25 +243,67 @@ int ks_parse_restore(const char *text, struct ks_restore *restore)
 	return 0;
 }
 
+void ks_snapshot_add_event(struct ks_snapshot *s, const struct khoscope_event *e,
+			   const struct ks_shape *base)
+{
+	unsigned int t = e->tree;
+
+	if (t >= KHOSCOPE_NR_TREES)
+		return;
+	switch (e->kind) {
+	case KHOSCOPE_EV_WALK: {
+		struct ks_walks *w = &s->walks[t];
+
+		w->count++;
+		w->sum_ns += e->duration_ns;
+		if (e->duration_ns > w->max_ns)
+			w->max_ns = e->duration_ns;
+		w->keys += e->keys;
+		w->nodes += e->nodes;
+		w->errors += e->ret != 0;
+		break;
+	}
+	case KHOSCOPE_EV_KEY:
+	case KHOSCOPE_EV_NODE:
+		/* Queued before the join: the walk may have seen it already. */
+		if (base && base->valid && t == base->tree && e->gen <= base->gen)
+			break;
+		if (e->kind == KHOSCOPE_EV_KEY) {
+			if (e->op < KHOSCOPE_NR_OPS && e->index < KHOSCOPE_NR_ORDERS)
+				s->hist[t][e->op][e->index].applied++;
+		} else if (e->index < KHOSCOPE_NR_LEVELS) {
+			if (e->op)
+				s->nodes[t][e->index].alloc++;
+			else
+				s->nodes[t][e->index].free++;
+		}
+		break;
+	}
+}
+
+static void hist_sub(struct khoscope_hist *h, const struct khoscope_hist *x,
+		     const struct khoscope_hist *y)
+{
+	unsigned int s;
+
+	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
+		h->slots[s] = x->slots[s] - y->slots[s];
+	h->sum_ns = x->sum_ns - y->sum_ns;
+	h->errors = x->errors - y->errors;
+	h->untimed = x->untimed - y->untimed;
+	h->unchanged = x->unchanged - y->unchanged;
+	h->applied = x->applied - y->applied;
+}
+
 void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		     const struct ks_snapshot *b)
 {
-	unsigned int op, o, s, t, l, i, j;
+	unsigned int op, o, t, l, i, j;
 
-	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
-		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-			const struct khoscope_hist *x = &a->hist[op][o], *y = &b->hist[op][o];
-			struct khoscope_hist *h = &out->hist[op][o];
-
-			for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
-				h->slots[s] = x->slots[s] - y->slots[s];
-			h->count = x->count - y->count;
-			h->sum_ns = x->sum_ns - y->sum_ns;
-			h->ok = x->ok - y->ok;
-			h->errors = x->errors - y->errors;
-		}
-	}
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		for (op = 0; op < KHOSCOPE_NR_OPS; op++)
+			for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+				hist_sub(&out->hist[t][op][o], &a->hist[t][op][o], &b->hist[t][op][o]);
 		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
 			out->nodes[t][l].alloc = a->nodes[t][l].alloc - b->nodes[t][l].alloc;
 			out->nodes[t][l].free = a->nodes[t][l].free - b->nodes[t][l].free;
@@ -253,11 +313,11 @@ void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		out->walks[t].keys = a->walks[t].keys - b->walks[t].keys;
 		out->walks[t].nodes = a->walks[t].nodes - b->walks[t].nodes;
 		out->walks[t].errors = a->walks[t].errors - b->walks[t].errors;
-		/* A maximum does not subtract: report the running one. */
+		/* A maximum does not subtract: the caller supplies the interval's. */
 		out->walks[t].max_ns = a->walks[t].max_ns;
 	}
-	for (i = 0; i < KHOSCOPE_NR_COUNTERS; i++)
-		out->counters[i] = a->counters[i] - b->counters[i];
+	for (i = 0; i < KS_NR_LOST; i++)
+		out->lost[i] = a->lost[i] - b->lost[i];
 
 	out->nr_errors = 0;
 	for (i = 0; i < a->nr_errors; i++) {
@@ -274,40 +334,48 @@ void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 	}
 }
 
-static unsigned int tree_slot(unsigned int tree)
+bool ks_tree_active(const struct ks_snapshot *s, unsigned int tree)
 {
-	return tree < KHOSCOPE_NR_TREES ? tree : KHOSCOPE_NR_TREES - 1;
+	unsigned int op, o, l;
+
+	if (tree >= KHOSCOPE_NR_TREES)
+		return false;
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++)
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+			if (ks_hist_calls(&s->hist[tree][op][o]))
+				return true;
+	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
+		if (s->nodes[tree][l].alloc || s->nodes[tree][l].free)
+			return true;
+	return s->walks[tree].count != 0;
 }
 
 void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
-		       const struct ks_snapshot *now,
-		       const struct ks_snapshot *at_base, unsigned int tree)
+		       const struct ks_snapshot *now, unsigned int tree)
 {
-	unsigned int o, l, slot = tree_slot(tree);
-	__u64 nodes = 0;
+	unsigned int o, l;
+	__s64 nodes = 0;
 
 	memset(mem, 0, sizeof(*mem));
+	if (tree >= KHOSCOPE_NR_TREES)
+		return;
+	mem->baseline = base && base->valid && base->tree == tree;
 	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-		__s64 added = now->hist[KHOSCOPE_OP_PRESERVE][o].ok -
-			      at_base->hist[KHOSCOPE_OP_PRESERVE][o].ok;
-		__s64 removed = now->hist[KHOSCOPE_OP_UNPRESERVE][o].ok -
-				at_base->hist[KHOSCOPE_OP_UNPRESERVE][o].ok;
-
-		mem->keys[o] = (__s64)base->keys[o] + added - removed;
-		if (mem->keys[o] > 0)
-			mem->preserved_pages += (__u64)mem->keys[o] << o;
+		mem->keys[o] = (__s64)now->hist[tree][KHOSCOPE_OP_PRESERVE][o].applied -
+			       (__s64)now->hist[tree][KHOSCOPE_OP_UNPRESERVE][o].applied;
+		if (mem->baseline)
+			mem->keys[o] += base->keys[o];
+		mem->preserved_pages += mem->keys[o] * (1LL << o);
 	}
 	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
-		__s64 alloc = now->nodes[slot][l].alloc - at_base->nodes[slot][l].alloc;
-		__s64 freed = now->nodes[slot][l].free - at_base->nodes[slot][l].free;
-
-		mem->nodes[l] = (__s64)base->nodes[l] + alloc - freed;
-		if (mem->nodes[l] > 0)
-			nodes += mem->nodes[l];
+		mem->nodes[l] = (__s64)now->nodes[tree][l].alloc - (__s64)now->nodes[tree][l].free;
+		if (mem->baseline)
+			mem->nodes[l] += base->nodes[l];
+		nodes += mem->nodes[l];
 	}
 	mem->node_bytes = nodes * KHOSCOPE_NODE_SIZE;
-	mem->preserved_bytes = mem->preserved_pages << KHOSCOPE_PAGE_SHIFT;
-	mem->overhead_ratio = mem->preserved_bytes ?
+	mem->preserved_bytes = mem->preserved_pages * (1LL << KHOSCOPE_PAGE_SHIFT);
+	mem->overhead_ratio = mem->preserved_bytes > 0 && mem->node_bytes > 0 ?
 			      (double)mem->node_bytes / mem->preserved_bytes : 0;
 }
 
@@ -334,9 +402,10 @@ static void print_stars(FILE *f, __u64 val, __u64 val_max, int width)
 void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 			const char *val_type)
 {
-	int stars_max = STARS_MAX, idx_max = -1;
-	unsigned int i, stars;
+	int idx_max = -1;
+	unsigned int i;
 	__u64 val_max = 0;
+	bool wide;
 
 	for (i = 0; i < nr; i++) {
 		if (slots[i] > 0)
@@ -347,15 +416,14 @@ void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 	if (idx_max < 0)
 		return;
 
-	stars = idx_max <= 32 ? 0 : 1;
-	fprintf(f, "%*s%-*s : count    distribution\n", stars ? 15 : 5, "",
-		stars ? 24 : 19, val_type);
+	/* Past 2^32 bcc widens the columns and halves the stars. */
+	wide = idx_max > 32;
+	fprintf(f, "%*s%-*s : count    distribution\n", wide ? 15 : 5, "",
+		wide ? 29 : 19, val_type);
 	for (i = 0; i <= (unsigned int)idx_max; i++) {
-		__u64 low = ks_slot_min(i), high = ks_slot_max(i);
-
 		fprintf(f, "%*llu -> %-*llu : %-8llu |",
-			stars ? 20 : 10, low, stars ? 20 : 10, high, slots[i]);
-		print_stars(f, slots[i], val_max, stars_max);
+			wide ? 20 : 10, ks_slot_min(i), wide ? 20 : 10, ks_slot_max(i), slots[i]);
+		print_stars(f, slots[i], val_max, wide ? STARS_MAX / 2 : STARS_MAX);
 		fprintf(f, "|\n");
 	}
 }
@@ -372,26 +440,50 @@ static void print_human_ns(FILE *f, double ns)
 		fprintf(f, "%.0f ns", ns);
 }
 
+static bool error_shown(const struct ks_report *r, const struct ks_error *e)
+{
+	return e->key.tree == r->tree && e->key.op < KHOSCOPE_NR_OPS &&
+	       (r->op_mask & (1U << e->key.op)) &&
+	       (e->key.order >= 64 || (r->order_mask & (1ULL << e->key.order)));
+}
+
+static __u64 total_lost(const struct ks_snapshot *d)
+{
+	__u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < KS_NR_LOST; i++)
+		n += d->lost[i];
+	return n;
+}
+
 void ks_print_text(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
-	unsigned int op, o, l, i, slot = tree_slot(r->tree);
+	const struct ks_walks *w = &d->walks[r->tree];
+	unsigned int op, o, l, i, t = r->tree;
 	bool any = false;
 
+	fprintf(f, "\n=== tree %u ===\n", t);
 	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
 		if (!(r->op_mask & (1U << op)))
 			continue;
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-			const struct khoscope_hist *h = &d->hist[op][o];
+			const struct khoscope_hist *h = &d->hist[t][op][o];
+			__u64 calls = ks_hist_calls(h);
 
-			if (!(r->order_mask & (1ULL << o)) || !h->count)
+			if (!(r->order_mask & (1ULL << o)) || !calls)
 				continue;
 			any = true;
 			fprintf(f, "\n%s, order %u: %llu calls, %llu errors, avg ",
-				op_names[op], o, h->count, h->errors);
-			print_human_ns(f, (double)h->sum_ns / h->count);
+				op_names[op], o, calls, h->errors);
+			print_human_ns(f, (double)h->sum_ns / calls);
 			fprintf(f, ", total ");
 			print_human_ns(f, (double)h->sum_ns);
+			if (h->unchanged)
+				fprintf(f, ", %llu already present", h->unchanged);
+			if (h->untimed)
+				fprintf(f, ", %llu untimed", h->untimed);
 			fprintf(f, "\n");
 			ks_print_log2_hist(f, h->slots, KHOSCOPE_NR_SLOTS, "nsecs");
 		}
@@ -399,27 +491,33 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 	if (!any)
 		fprintf(f, "\nno preserve or unpreserve calls in this interval\n");
 
-	if (d->nr_errors) {
-		fprintf(f, "\nerrors:\n");
-		for (i = 0; i < d->nr_errors; i++)
-			fprintf(f, "  %s order %u tree %u: %s (%d) x %llu\n",
-				ks_op_name(d->errors[i].key.op), d->errors[i].key.order,
-				d->errors[i].key.tree, strerror(-d->errors[i].key.err),
-				d->errors[i].key.err, d->errors[i].count);
+	for (i = 0, any = false; i < d->nr_errors; i++) {
+		const struct ks_error *e = &d->errors[i];
+
+		if (!error_shown(r, e))
+			continue;
+		if (!any)
+			fprintf(f, "\nerrors:\n");
+		any = true;
+		fprintf(f, "  %s order %u: %s (%d) x %llu\n", ks_op_name(e->key.op),
+			e->key.order, strerror(-e->key.err), e->key.err, e->count);
 	}
 
 	if (r->memory) {
 		const struct ks_memory *m = r->memory;
 
-		fprintf(f, "\npreserved memory (tree %u)\n", r->tree);
+		if (m->baseline)
+			fprintf(f, "\npreserved memory (tree %u)\n", t);
+		else
+			fprintf(f, "\npreserved memory (tree %u: no baseline walk, changes since start)\n", t);
 		fprintf(f, "  %5s %12s %12s %16s\n", "order", "keys", "pages", "bytes");
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
 			if (m->keys[o])
 				fprintf(f, "  %5u %12lld %12lld %16lld\n", o,
 					(long long)m->keys[o], (long long)m->keys[o] * (1LL << o),
 					(long long)m->keys[o] * (1LL << o) * (1LL << KHOSCOPE_PAGE_SHIFT));
-		fprintf(f, "  %5s %12s %12llu %16llu\n", "total", "",
-			m->preserved_pages, m->preserved_bytes);
+		fprintf(f, "  %5s %12s %12lld %16lld\n", "total", "",
+			(long long)m->preserved_pages, (long long)m->preserved_bytes);
 		fprintf(f, "radix tree nodes\n");
 		fprintf(f, "  %5s %12s %16s %12s %12s\n", "level", "nodes", "bytes",
 			"+alloc", "-free");
@@ -427,15 +525,14 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			fprintf(f, "  %5u %12lld %16lld %12llu %12llu\n",
 				l, (long long)m->nodes[l],
 				(long long)m->nodes[l] * KHOSCOPE_NODE_SIZE,
-				(unsigned long long)d->nodes[slot][l].alloc, (unsigned long long)d->nodes[slot][l].free);
-		fprintf(f, "  %5s %12s %16llu\n", "total", "", m->node_bytes);
-		fprintf(f, "overhead: %.4f%% (node bytes / preserved bytes)\n",
+				(unsigned long long)d->nodes[t][l].alloc,
+				(unsigned long long)d->nodes[t][l].free);
+		fprintf(f, "  %5s %12s %16lld\n", "total", "", (long long)m->node_bytes);
+		fprintf(f, "overhead: %.4g%% (node bytes / preserved bytes)\n",
 			m->overhead_ratio * 100);
 	}
 
-	if (d->walks[slot].count) {
-		const struct khoscope_walks *w = &d->walks[slot];
-
+	if (w->count) {
 		fprintf(f, "walks: %llu, avg ", w->count);
 		print_human_ns(f, (double)w->sum_ns / w->count);
 		fprintf(f, ", max ");
@@ -443,20 +540,25 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 		fprintf(f, ", %llu keys, %llu nodes visited\n", w->keys, w->nodes);
 	}
 
-	for (i = 0; i < KHOSCOPE_NR_COUNTERS; i++)
-		if (d->counters[i])
-			fprintf(f, "lost: %s=%llu\n", counter_names[i], d->counters[i]);
+	if (total_lost(d)) {
+		fprintf(f, "lost:");
+		for (i = 0; i < KS_NR_LOST; i++)
+			if (d->lost[i])
+				fprintf(f, " %s=%llu", lost_names[i], d->lost[i]);
+		fprintf(f, " (all trees; see README, \"Lost events\")\n");
+	}
 	fflush(f);
 }
 
 static void json_hist(FILE *j, const struct khoscope_hist *h, unsigned int order)
 {
-	unsigned int s;
+	__u64 calls = ks_hist_calls(h);
 	bool first = true;
+	unsigned int s;
 
-	fprintf(j, "{\"order\":%u,\"count\":%llu,\"ok\":%llu"
-		",\"errors\":%llu,\"sum_ns\":%llu,\"buckets\":[",
-		order, h->count, h->ok, h->errors, h->sum_ns);
+	fprintf(j, "{\"order\":%u,\"count\":%llu,\"ok\":%llu,\"errors\":%llu"
+		",\"unchanged\":%llu,\"untimed\":%llu,\"sum_ns\":%llu,\"buckets\":[",
+		order, calls, calls - h->errors, h->errors, h->unchanged, h->untimed, h->sum_ns);
 	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++) {
 		if (!h->slots[s])
 			continue;
@@ -467,36 +569,54 @@ static void json_hist(FILE *j, const struct khoscope_hist *h, unsigned int order
 	fprintf(j, "]}");
 }
 
-static void json_shape(FILE *j, const struct ks_shape *s)
+/* "order_keys" objects for the orders that have keys; signed for deltas. */
+static void json_orders(FILE *j, const __s64 *keys)
 {
-	unsigned int o, l;
 	bool first = true;
-	__u64 nodes = 0;
+	unsigned int o;
 
-	fprintf(j, "{\"tree\":%u,\"orders\":[", s->tree);
 	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-		if (!s->keys[o])
+		if (!keys[o])
 			continue;
-		fprintf(j, "%s{\"order\":%u,\"keys\":%llu,\"pages\":%llu"
-			",\"bytes\":%llu}", first ? "" : ",", o, (unsigned long long)s->keys[o],
-			(unsigned long long)s->keys[o] << o,
-			((unsigned long long)s->keys[o] << o) << KHOSCOPE_PAGE_SHIFT);
+		fprintf(j, "%s{\"order\":%u,\"keys\":%lld,\"pages\":%lld,\"bytes\":%lld}",
+			first ? "" : ",", o, (long long)keys[o], (long long)keys[o] * (1LL << o),
+			(long long)keys[o] * (1LL << o) * (1LL << KHOSCOPE_PAGE_SHIFT));
 		first = false;
 	}
-	fprintf(j, "],\"levels\":[");
-	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;) {
-		nodes += s->nodes[l];
-		fprintf(j, "{\"level\":%u,\"nodes\":%llu,\"bytes\":%llu}%s", l,
-			(unsigned long long)s->nodes[l], (unsigned long long)s->nodes[l] * KHOSCOPE_NODE_SIZE,
+}
+
+static void json_levels(FILE *j, const __s64 *nodes)
+{
+	unsigned int l;
+
+	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;)
+		fprintf(j, "{\"level\":%u,\"nodes\":%lld,\"bytes\":%lld}%s", l,
+			(long long)nodes[l], (long long)nodes[l] * KHOSCOPE_NODE_SIZE,
 			l ? "," : "");
-	}
-	fprintf(j, "],\"node_bytes\":%llu}", nodes * KHOSCOPE_NODE_SIZE);
+}
+
+static void json_shape(FILE *j, const struct ks_shape *s)
+{
+	__s64 keys[KHOSCOPE_NR_ORDERS], nodes[KHOSCOPE_NR_LEVELS], total = 0;
+	unsigned int i;
+
+	for (i = 0; i < KHOSCOPE_NR_ORDERS; i++)
+		keys[i] = s->keys[i];
+	for (i = 0; i < KHOSCOPE_NR_LEVELS; i++)
+		total += nodes[i] = s->nodes[i];
+	fprintf(j, "{\"tree\":%u,\"orders\":[", s->tree);
+	json_orders(j, keys);
+	fprintf(j, "],\"levels\":[");
+	json_levels(j, nodes);
+	fprintf(j, "],\"node_bytes\":%lld}", (long long)total * KHOSCOPE_NODE_SIZE);
 }
 
 void ks_print_json(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
-	unsigned int op, o, l, i, slot = tree_slot(r->tree);
+	const struct ks_walks *w = &d->walks[r->tree];
+	unsigned int op, o, l, i, t = r->tree;
+	bool first = true;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *j;
@@ -505,65 +625,63 @@ void ks_print_json(FILE *f, const struct ks_report *r)
 	if (!j)
 		return;
 
-	fprintf(j, "{\"schema\":%d,\"ts\":%llu.%09llu,\"interval_ns\":%llu"
+	/* Microseconds: a double holds every one of them for epoch times. */
+	fprintf(j, "{\"schema\":%d,\"ts\":%llu.%06llu,\"interval_ns\":%llu"
 		",\"final\":%s,\"tree\":%u,\"ops\":{",
-		KHOSCOPE_SCHEMA_VERSION, r->ts_ns / 1000000000ULL, r->ts_ns % 1000000000ULL,
-		r->interval_ns, r->final ? "true" : "false", r->tree);
+		KHOSCOPE_SCHEMA_VERSION, r->ts_ns / 1000000000ULL,
+		r->ts_ns % 1000000000ULL / 1000, r->interval_ns, r->final ? "true" : "false", t);
 	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
-		bool first = true;
-
 		fprintf(j, "%s\"%s\":[", op ? "," : "", op_names[op]);
+		first = true;
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-			if (!d->hist[op][o].count)
+			const struct khoscope_hist *h = &d->hist[t][op][o];
+
+			if (!(r->op_mask & (1U << op)) || !(r->order_mask & (1ULL << o)) ||
+			    !ks_hist_calls(h))
 				continue;
 			if (!first)
 				fputc(',', j);
-			json_hist(j, &d->hist[op][o], o);
+			json_hist(j, h, o);
 			first = false;
 		}
 		fputc(']', j);
 	}
 	fprintf(j, "},\"errors\":[");
-	for (i = 0; i < d->nr_errors; i++)
-		fprintf(j, "%s{\"op\":\"%s\",\"order\":%u,\"errno\":%d,\"tree\":%u,\"count\":%llu}",
-			i ? "," : "", ks_op_name(d->errors[i].key.op), d->errors[i].key.order,
-			-d->errors[i].key.err, d->errors[i].key.tree, d->errors[i].count);
+	for (i = 0, first = true; i < d->nr_errors; i++) {
+		const struct ks_error *e = &d->errors[i];
+
+		if (!error_shown(r, e))
+			continue;
+		fprintf(j, "%s{\"op\":\"%s\",\"order\":%u,\"errno\":%d,\"count\":%llu}",
+			first ? "" : ",", ks_op_name(e->key.op), e->key.order, -e->key.err,
+			e->count);
+		first = false;
+	}
 	fprintf(j, "],\"nodes\":[");
 	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;)
 		fprintf(j, "{\"level\":%u,\"alloc\":%llu,\"free\":%llu}%s", l,
-			(unsigned long long)d->nodes[slot][l].alloc, (unsigned long long)d->nodes[slot][l].free,
-			l ? "," : "");
+			(unsigned long long)d->nodes[t][l].alloc,
+			(unsigned long long)d->nodes[t][l].free, l ? "," : "");
 	fprintf(j, "],\"walks\":{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu"
 		",\"keys\":%llu,\"nodes\":%llu,\"errors\":%llu}",
-		d->walks[slot].count, d->walks[slot].sum_ns, d->walks[slot].max_ns,
-		d->walks[slot].keys, d->walks[slot].nodes, d->walks[slot].errors);
+		w->count, w->sum_ns, w->count ? w->max_ns : 0, w->keys, w->nodes, w->errors);
 
 	if (r->memory) {
 		const struct ks_memory *m = r->memory;
-		bool first = true;
 		__s64 nodes = 0;
 
-		fprintf(j, ",\"memory\":{\"preserved\":[");
-		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-			if (!m->keys[o])
-				continue;
-			fprintf(j, "%s{\"order\":%u,\"keys\":%lld,\"pages\":%lld"
-				",\"bytes\":%lld}", first ? "" : ",", o, (long long)m->keys[o],
-				(long long)m->keys[o] * (1LL << o),
-				(long long)m->keys[o] * (1LL << o) * (1LL << KHOSCOPE_PAGE_SHIFT));
-			first = false;
-		}
-		fprintf(j, "],\"levels\":[");
-		for (l = KHOSCOPE_NR_LEVELS; l-- > 0;) {
+		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
 			nodes += m->nodes[l];
-			fprintf(j, "{\"level\":%u,\"nodes\":%lld,\"bytes\":%lld}%s", l,
-				(long long)m->nodes[l], (long long)m->nodes[l] * KHOSCOPE_NODE_SIZE,
-				l ? "," : "");
-		}
-		fprintf(j, "],\"preserved_pages\":%llu,\"preserved_bytes\":%llu"
-			",\"nodes\":%lld,\"node_bytes\":%llu,\"overhead_ratio\":%.6f}",
-			m->preserved_pages, m->preserved_bytes, (long long)nodes, m->node_bytes,
-			m->overhead_ratio);
+		fprintf(j, ",\"memory\":{\"baseline\":%s,\"preserved\":[",
+			m->baseline ? "true" : "false");
+		json_orders(j, m->keys);
+		fprintf(j, "],\"levels\":[");
+		json_levels(j, m->nodes);
+		/* %.17g: 64 GiB of 1 GiB folios is 3.6e-07, not 0.000000. */
+		fprintf(j, "],\"preserved_pages\":%lld,\"preserved_bytes\":%lld"
+			",\"nodes\":%lld,\"node_bytes\":%lld,\"overhead_ratio\":%.17g}",
+			(long long)m->preserved_pages, (long long)m->preserved_bytes,
+			(long long)nodes, (long long)m->node_bytes, m->overhead_ratio);
 	} else {
 		fprintf(j, ",\"memory\":null");
 	}
@@ -581,9 +699,15 @@ void ks_print_json(FILE *f, const struct ks_report *r)
 	}
 
 	fprintf(j, ",\"lost\":{");
-	for (i = 0; i < KHOSCOPE_NR_COUNTERS; i++)
-		fprintf(j, "%s\"%s\":%llu", i ? "," : "", counter_names[i], d->counters[i]);
-	fprintf(j, "}}\n");
+	for (i = 0; i < KS_NR_LOST; i++)
+		fprintf(j, "%s\"%s\":%llu", i ? "," : "", lost_names[i], d->lost[i]);
+	fprintf(j, "},\"programs\":[");
+	for (i = 0; i < r->nr_progs; i++)
+		fprintf(j, "%s{\"name\":\"%s\",\"run_cnt\":%llu,\"run_time_ns\":%llu"
+			",\"recursion_misses\":%llu}", i ? "," : "", r->progs[i].name,
+			r->progs[i].run_cnt, r->progs[i].run_time_ns,
+			r->progs[i].recursion_misses);
+	fprintf(j, "]}\n");
 	fclose(j);
 
 	fwrite(buf, 1, len, f);

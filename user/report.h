@@ -12,19 +12,40 @@
 #include <linux/types.h>
 #include "khoscope.h"
 
-#define KHOSCOPE_SCHEMA_VERSION	1
+#define KHOSCOPE_SCHEMA_VERSION	2
 
-/* The maps, summed over CPUs. */
 struct ks_error {
 	struct khoscope_error_key key;
 	__u64 count;
 };
 
+/* Walks of one tree by others than khoscope, from the ring buffer. */
+struct ks_walks {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;		/* in a delta: the longest walk of the interval */
+	__u64 keys;
+	__u64 nodes;
+	__u64 errors;
+};
+
+/* Why an event was not counted where it belongs. */
+enum ks_lost {
+	KS_LOST_RINGBUF_FULL,
+	KS_LOST_ERRORS_FULL,
+	KS_LOST_ORDER_OVERFLOW,
+	KS_LOST_TREE_OVERFLOW,
+	KS_LOST_LEVEL_OVERFLOW,
+	KS_LOST_RECURSION,	/* program runs the kernel skipped (recursion_misses) */
+	KS_NR_LOST,
+};
+
+/* Everything counted since start, summed over CPUs. */
 struct ks_snapshot {
-	struct khoscope_hist hist[KHOSCOPE_NR_OPS][KHOSCOPE_NR_ORDERS];
+	struct khoscope_hist hist[KHOSCOPE_NR_TREES][KHOSCOPE_NR_OPS][KHOSCOPE_NR_ORDERS];
 	struct khoscope_nodes nodes[KHOSCOPE_NR_TREES][KHOSCOPE_NR_LEVELS];
-	struct khoscope_walks walks[KHOSCOPE_NR_TREES];
-	__u64 counters[KHOSCOPE_NR_COUNTERS];
+	struct ks_walks walks[KHOSCOPE_NR_TREES];
+	__u64 lost[KS_NR_LOST];
 	unsigned int nr_errors;
 	struct ks_error errors[KHOSCOPE_MAX_ERRORS];
 };
@@ -33,6 +54,7 @@ struct ks_snapshot {
 struct ks_shape {
 	bool valid;
 	unsigned int tree;
+	__u64 gen;
 	__u64 keys[KHOSCOPE_NR_ORDERS];
 	__u64 nodes[KHOSCOPE_NR_LEVELS];
 	__u64 orders_beyond;	/* keys of orders >= KHOSCOPE_NR_ORDERS */
@@ -48,26 +70,43 @@ struct ks_restore {
 	struct ks_shape shape;
 };
 
-/* The tree's memory now: a baseline walk plus what the events changed. */
+/*
+ * A tree's memory now: its baseline walk (if it has one) plus the changes
+ * newer than that walk.
+ */
 struct ks_memory {
+	bool baseline;		/* false: changes since start only */
 	__s64 keys[KHOSCOPE_NR_ORDERS];
 	__s64 nodes[KHOSCOPE_NR_LEVELS];
-	__u64 node_bytes;
-	__u64 preserved_pages;
-	__u64 preserved_bytes;
+	__s64 node_bytes;
+	__s64 preserved_pages;
+	__s64 preserved_bytes;
 	double overhead_ratio;	/* node bytes per preserved byte */
 };
 
+/* BPF's own cost of one program, from bpf_prog_info. */
+struct ks_prog {
+	const char *name;
+	__u64 run_cnt;		/* 0 unless kernel.bpf_stats_enabled=1 */
+	__u64 run_time_ns;
+	__u64 recursion_misses;
+};
+
+#define KS_MAX_PROGS	8
+
+/* One record: one tree over one interval. */
 struct ks_report {
 	__u64 ts_ns;		/* CLOCK_REALTIME */
 	__u64 interval_ns;	/* what the histograms cover */
 	bool final;
-	unsigned int tree;	/* tree the histograms cover, 0 for all */
+	unsigned int tree;	/* the tree this record describes */
 	const struct ks_snapshot *delta;	/* histograms and counts */
 	const struct ks_memory *memory;
 	const struct ks_restore *restore;
-	__u64 order_mask;
+	__u64 order_mask;	/* what to show; never what to count */
 	__u32 op_mask;
+	unsigned int nr_progs;
+	const struct ks_prog *progs;	/* cumulative since load */
 };
 
 /* Option parsing: 0 on success, -1 with a message in err on bad input. */
@@ -79,18 +118,24 @@ int ks_parse_positive(const char *s, unsigned long max, unsigned long *val);
 __u64 ks_slot_min(unsigned int slot);
 __u64 ks_slot_max(unsigned int slot);
 unsigned int ks_slot_of(__u64 value);
+__u64 ks_hist_calls(const struct khoscope_hist *h);
 
 /* Parse kho/out/radix_tree or kho/in/restore_stats text. */
 int ks_parse_shape(const char *text, struct ks_shape *shape);
 int ks_parse_restore(const char *text, struct ks_restore *restore);
 
+/* Count a ring buffer record: a walk, or a change queued before the join. */
+void ks_snapshot_add_event(struct ks_snapshot *s, const struct khoscope_event *e,
+			   const struct ks_shape *base);
 void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		     const struct ks_snapshot *b);
+/* Anything counted for this tree since start? */
+bool ks_tree_active(const struct ks_snapshot *s, unsigned int tree);
 void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
-		       const struct ks_snapshot *now,
-		       const struct ks_snapshot *at_base, unsigned int tree);
+		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
+const char *ks_lost_name(enum ks_lost lost);
 
 void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 			const char *val_type);

@@ -9,8 +9,17 @@
  *     pages COUNT          one range of COUNT pages, kho_preserve_pages()
  *     vmalloc BYTES        one vmalloc area, kho_preserve_vmalloc()
  *     unpreserve all|PERCENT
+ *     absent COUNT         unpreserve COUNT order-0 folios that were never
+ *                          preserved: a caller's mistake KHO must report
+ *                          (-ENOENT in kho_unpreserve_end) and survive
  *     record               describe what is preserved in a KHO subtree
+ *     tree COUNT ORDER     add COUNT keys of ORDER to a private radix tree
+ *                          (created on first use; never handed over), so
+ *                          that tracers see a second tree
+ *     tree drop            destroy the private tree
  *   status   (read) ground truth: what is preserved now, per order
+ *   tree     (read) a walk of the private tree, laid out like
+ *            kho/out/radix_tree
  *   restore  (read) in the next kernel: what was restored and checked
  *
  * Every preserved page holds a pattern derived from its pfn. After a kexec,
@@ -24,6 +33,7 @@
 #include <linux/count_zeros.h>
 #include <linux/debugfs.h>
 #include <linux/kexec_handover.h>
+#include <linux/kho_radix_tree.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
@@ -112,6 +122,8 @@ static LIST_HEAD(wl_objs);
 static unsigned long wl_nr_objs;
 static struct wl_truth wl_truth;
 static struct wl_record *wl_record;
+static struct kho_radix_tree wl_tree;	/* private, for tracers' per-tree views */
+static bool wl_tree_live;
 static struct wl_restore_report wl_report;
 static struct dentry *wl_dir;
 
@@ -485,6 +497,65 @@ static int wl_cmd_unpreserve(unsigned int percent)
 	return 0;
 }
 
+/*
+ * Unpreserve folios that were never preserved. The tree must stay as it is;
+ * each call shows as kho_unpreserve_end with ret=-ENOENT.
+ */
+static int wl_cmd_absent(unsigned long count)
+{
+	unsigned long i;
+
+	for (i = 0; i < count; i++) {
+		struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 0);
+
+		if (!folio)
+			return -ENOMEM;
+		kho_unpreserve_folio(folio);
+		folio_put(folio);
+	}
+	pr_info("unpreserved %lu folios that were never preserved\n", count);
+	return 0;
+}
+
+/* The key of kho_encode_radix_key(): the order bit right above pfn >> order. */
+static unsigned long wl_radix_key(unsigned long pfn, unsigned int order)
+{
+	return (1UL << (64 - PAGE_SHIFT - order)) | (pfn >> order);
+}
+
+/* Keys of a private tree name no memory: any pfns will do. */
+#define WL_TREE_FIRST_PFN	0x100000UL
+
+static int wl_cmd_tree(unsigned long count, unsigned int order)
+{
+	unsigned long i;
+	int err;
+
+	guard(mutex)(&wl_lock);
+	if (!wl_tree_live) {
+		err = kho_radix_init_tree(&wl_tree, NULL);
+		if (err)
+			return err;
+		wl_tree_live = true;
+	}
+	for (i = 0; i < count; i++) {
+		err = kho_radix_add_key(&wl_tree,
+					wl_radix_key(WL_TREE_FIRST_PFN + (i << order), order));
+		if (err)
+			return err;
+	}
+	pr_info("private tree %u: added %lu keys of order %u\n", wl_tree.id, count, order);
+	return 0;
+}
+
+static void wl_tree_drop(void)
+{
+	if (!wl_tree_live)
+		return;
+	kho_radix_destroy_tree(&wl_tree);
+	wl_tree_live = false;
+}
+
 static void wl_drop_record(void)
 {
 	if (!wl_record)
@@ -614,6 +685,29 @@ static int wl_execute(int argc, char **argv)
 		}
 		return wl_cmd_unpreserve(percent);
 	}
+	if (!strcmp(cmd, "absent")) {
+		if (argc != 2 || kstrtoul(argv[1], 0, &count) || !count ||
+		    count > WL_MAX_COUNT) {
+			pr_err("usage: absent COUNT (1..%lu)\n", WL_MAX_COUNT);
+			return -EINVAL;
+		}
+		return wl_cmd_absent(count);
+	}
+	if (!strcmp(cmd, "tree")) {
+		if (argc == 2 && !strcmp(argv[1], "drop")) {
+			scoped_guard(mutex, &wl_lock)
+				wl_tree_drop();
+			return 0;
+		}
+		if (argc != 3 || kstrtoul(argv[1], 0, &count) || !count ||
+		    count > WL_MAX_COUNT || kstrtouint(argv[2], 0, &order) ||
+		    order >= WL_NR_ORDERS) {
+			pr_err("usage: tree COUNT ORDER (1..%lu, 0..%u) | tree drop\n",
+			       WL_MAX_COUNT, WL_NR_ORDERS - 1);
+			return -EINVAL;
+		}
+		return wl_cmd_tree(count, order);
+	}
 	if (!strcmp(cmd, "record")) {
 		if (argc != 1) {
 			pr_err("usage: record\n");
@@ -621,7 +715,8 @@ static int wl_execute(int argc, char **argv)
 		}
 		return wl_cmd_record();
 	}
-	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, record)\n", cmd);
+	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, record)\n",
+	       cmd);
 	return -EINVAL;
 }
 
@@ -694,6 +789,67 @@ static int wl_status_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(wl_status);
+
+struct wl_tree_shape {
+	unsigned long keys[KHO_RADIX_KEY_WIDTH];
+	unsigned long nodes[KHO_TREE_MAX_DEPTH];
+};
+
+static int wl_tree_leaf(unsigned long key, void *data)
+{
+	struct wl_tree_shape *shape = data;
+
+	shape->keys[64 - PAGE_SHIFT - (fls64(key) - 1)]++;
+	return 0;
+}
+
+static int wl_tree_node(phys_addr_t phys, unsigned int level, void *data)
+{
+	struct wl_tree_shape *shape = data;
+
+	shape->nodes[level]++;
+	return 0;
+}
+
+static int wl_tree_show(struct seq_file *m, void *v)
+{
+	const struct kho_radix_walk_cb cb = { .leaf = wl_tree_leaf, .node = wl_tree_node };
+	unsigned long keys = 0, pages = 0, nodes = 0;
+	struct wl_tree_shape *shape;
+	unsigned int i;
+	u64 gen;
+	int err;
+
+	mutex_lock(&wl_lock);
+	if (!wl_tree_live) {
+		mutex_unlock(&wl_lock);
+		return -ENOENT;
+	}
+	shape = kzalloc_obj(*shape);
+	err = shape ? kho_radix_walk_tree_gen(&wl_tree, &cb, shape, &gen) : -ENOMEM;
+	if (!err) {
+		for (i = 0; i < ARRAY_SIZE(shape->keys); i++) {
+			keys += shape->keys[i];
+			pages += shape->keys[i] << i;
+		}
+		for (i = 0; i < ARRAY_SIZE(shape->nodes); i++)
+			nodes += shape->nodes[i];
+		seq_printf(m, "tree=%u gen=%llu keys=%lu pages=%lu nodes=%lu node_bytes=%lu\n",
+			   wl_tree.id, gen, keys, pages, nodes, nodes * PAGE_SIZE);
+		for (i = ARRAY_SIZE(shape->nodes); i-- > 0;)
+			seq_printf(m, "level=%u nodes=%lu bytes=%lu\n", i, shape->nodes[i],
+				   shape->nodes[i] * PAGE_SIZE);
+		for (i = 0; i < ARRAY_SIZE(shape->keys); i++)
+			if (shape->keys[i])
+				seq_printf(m, "order=%u keys=%lu pages=%lu bytes=%lu\n", i,
+					   shape->keys[i], shape->keys[i] << i,
+					   (shape->keys[i] << i) * PAGE_SIZE);
+	}
+	mutex_unlock(&wl_lock);
+	kfree(shape);
+	return err;
+}
+DEFINE_SHOW_ATTRIBUTE(wl_tree);
 
 static int wl_restore_show(struct seq_file *m, void *v)
 {
@@ -839,6 +995,7 @@ static int __init wl_init(void)
 	debugfs_create_file("control", 0200, wl_dir, NULL, &wl_control_fops);
 	debugfs_create_file("status", 0400, wl_dir, NULL, &wl_status_fops);
 	debugfs_create_file("restore", 0400, wl_dir, NULL, &wl_restore_fops);
+	debugfs_create_file("tree", 0400, wl_dir, NULL, &wl_tree_fops);
 	return 0;
 }
 
@@ -849,6 +1006,7 @@ static void __exit wl_exit(void)
 	debugfs_remove_recursive(wl_dir);
 	mutex_lock(&wl_lock);
 	wl_drop_record();
+	wl_tree_drop();
 	list_for_each_entry_safe(obj, tmp, &wl_objs, list) {
 		wl_unpreserve(obj);
 		list_del(&obj->list);

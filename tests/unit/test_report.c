@@ -98,7 +98,7 @@ TEST(parse_positive)
 }
 
 static const char shape_text[] =
-	"tree=3 keys=7 pages=23 nodes=8 node_bytes=32768\n"
+	"tree=3 gen=41 keys=7 pages=23 nodes=8 node_bytes=32768\n"
 	"level=5 nodes=1 bytes=4096\n"
 	"level=4 nodes=1 bytes=4096\n"
 	"level=3 nodes=1 bytes=4096\n"
@@ -116,13 +116,16 @@ TEST(parse_shape)
 	ASSERT_EQ(ks_parse_shape(shape_text, &s), 0);
 	ASSERT_TRUE(s.valid);
 	ASSERT_EQ(s.tree, 3);
+	ASSERT_EQ(s.gen, 41);
 	ASSERT_EQ(s.keys[0], 5);
 	ASSERT_EQ(s.keys[1], 1);
 	ASSERT_EQ(s.keys[4], 1);
 	ASSERT_EQ(s.nodes[5], 1);
 	ASSERT_EQ(s.nodes[0], 2);
 	ASSERT_EQ(ks_parse_shape("garbage\n", &s), -1);
-	ASSERT_EQ(ks_parse_shape("level=9 nodes=1 bytes=4096\ntree=1 keys=0\n", &s), -1);
+	ASSERT_EQ(ks_parse_shape("level=9 nodes=1 bytes=4096\ntree=1 gen=0 keys=0\n", &s), -1);
+	/* A kernel without generations cannot be joined with the events. */
+	ASSERT_EQ(ks_parse_shape("tree=1 keys=0 pages=0 nodes=1 node_bytes=4096\n", &s), -1);
 	ASSERT_EQ(ks_parse_shape("", &s), -1);
 }
 
@@ -145,38 +148,93 @@ TEST(parse_restore)
 
 TEST(memory_is_baseline_plus_events)
 {
-	static struct ks_snapshot at_base, now;
+	static struct ks_snapshot now;
 	struct ks_shape base;
 	struct ks_memory m;
 
 	ASSERT_EQ(ks_parse_shape(shape_text, &base), 0);
-	at_base.hist[KHOSCOPE_OP_PRESERVE][0].ok = 10;
-	now = at_base;
-	now.hist[KHOSCOPE_OP_PRESERVE][0].ok = 110;	/* +100 order 0 */
-	now.hist[KHOSCOPE_OP_UNPRESERVE][0].ok = 40;	/* -40 */
-	now.hist[KHOSCOPE_OP_PRESERVE][9].ok = 2;	/* +2 order 9 */
+	now.hist[3][KHOSCOPE_OP_PRESERVE][0].applied = 100;	/* +100 order 0 */
+	now.hist[3][KHOSCOPE_OP_PRESERVE][0].unchanged = 7;	/* present already */
+	now.hist[3][KHOSCOPE_OP_UNPRESERVE][0].applied = 40;	/* -40 */
+	now.hist[3][KHOSCOPE_OP_PRESERVE][9].applied = 2;	/* +2 order 9 */
 	now.nodes[3][0].alloc = 5;
 	now.nodes[3][0].free = 1;
-	now.nodes[1][0].alloc = 99;	/* another tree: ignored */
+	now.nodes[1][0].alloc = 99;				/* another tree */
+	now.hist[1][KHOSCOPE_OP_PRESERVE][0].applied = 3;
 
-	ks_memory_compute(&m, &base, &now, &at_base, 3);
+	ks_memory_compute(&m, &base, &now, 3);
+	ASSERT_TRUE(m.baseline);
 	ASSERT_EQ(m.keys[0], 5 + 100 - 40);
 	ASSERT_EQ(m.keys[9], 2);
 	ASSERT_EQ(m.preserved_pages, 65 + 2 + 16 + 2 * 512);
 	ASSERT_EQ(m.preserved_bytes, m.preserved_pages * 4096);
 	ASSERT_EQ(m.nodes[0], 2 + 5 - 1);
-	ASSERT_EQ(m.node_bytes, (8 + 4) * 4096ULL);
+	ASSERT_EQ(m.node_bytes, (8 + 4) * 4096LL);
 	ASSERT_TRUE(m.overhead_ratio > 12.0 / 1107 - 1e-9 && m.overhead_ratio < 12.0 / 1107 + 1e-9);
+
+	/* A tree without a walk: its changes since start, and it says so. */
+	ks_memory_compute(&m, &base, &now, 1);
+	ASSERT_TRUE(!m.baseline);
+	ASSERT_EQ(m.keys[0], 3);
+	ASSERT_EQ(m.nodes[0], 99);
+}
+
+TEST(queued_changes_join_on_generation)
+{
+	static struct ks_snapshot s;
+	struct ks_shape base;
+	struct khoscope_event e = { .kind = KHOSCOPE_EV_KEY, .tree = 3,
+				    .op = KHOSCOPE_OP_PRESERVE, .index = 0 };
+
+	ASSERT_EQ(ks_parse_shape(shape_text, &base), 0);	/* gen 41 */
+	e.gen = 41;					/* the walk saw it */
+	ks_snapshot_add_event(&s, &e, &base);
+	e.gen = 42;					/* it did not */
+	ks_snapshot_add_event(&s, &e, &base);
+	e.tree = 2;					/* no walk of tree 2 */
+	e.gen = 1;
+	ks_snapshot_add_event(&s, &e, &base);
+	ASSERT_EQ(s.hist[3][KHOSCOPE_OP_PRESERVE][0].applied, 1);
+	ASSERT_EQ(s.hist[2][KHOSCOPE_OP_PRESERVE][0].applied, 1);
+
+	e = (struct khoscope_event){ .kind = KHOSCOPE_EV_NODE, .tree = 3, .op = 1,
+				     .index = 0, .gen = 40 };
+	ks_snapshot_add_event(&s, &e, &base);
+	e.gen = 43;
+	ks_snapshot_add_event(&s, &e, &base);
+	e.op = 0;
+	ks_snapshot_add_event(&s, &e, &base);
+	ASSERT_EQ(s.nodes[3][0].alloc, 1);
+	ASSERT_EQ(s.nodes[3][0].free, 1);
+
+	e = (struct khoscope_event){ .kind = KHOSCOPE_EV_WALK, .tree = 3, .keys = 7,
+				     .nodes = 8, .duration_ns = 500, .ret = -22 };
+	ks_snapshot_add_event(&s, &e, &base);
+	e.duration_ns = 300;
+	e.ret = 0;
+	ks_snapshot_add_event(&s, &e, &base);
+	ASSERT_EQ(s.walks[3].count, 2);
+	ASSERT_EQ(s.walks[3].sum_ns, 800);
+	ASSERT_EQ(s.walks[3].max_ns, 500);
+	ASSERT_EQ(s.walks[3].keys, 14);
+	ASSERT_EQ(s.walks[3].errors, 1);
+
+	e.tree = KHOSCOPE_NR_TREES;			/* out of range: ignored */
+	ks_snapshot_add_event(&s, &e, &base);
+	ASSERT_EQ(s.walks[3].count, 2);
+	ASSERT_TRUE(ks_tree_active(&s, 3));
+	ASSERT_TRUE(!ks_tree_active(&s, 4));
 }
 
 TEST(snapshot_delta)
 {
 	static struct ks_snapshot a, b, d;
 
-	a.hist[0][3].slots[7] = 10;
-	a.hist[0][3].count = 10;
-	b.hist[0][3].slots[7] = 4;
-	b.hist[0][3].count = 4;
+	a.hist[1][0][3].slots[7] = 10;
+	a.hist[1][0][3].errors = 2;
+	b.hist[1][0][3].slots[7] = 4;
+	a.lost[KS_LOST_RECURSION] = 5;
+	b.lost[KS_LOST_RECURSION] = 3;
 	a.nr_errors = 2;
 	a.errors[0].key = (struct khoscope_error_key){ .op = 0, .order = 3, .err = -12, .tree = 1 };
 	a.errors[0].count = 5;
@@ -186,8 +244,10 @@ TEST(snapshot_delta)
 	b.errors[0] = a.errors[0];
 	b.errors[0].count = 5;
 	ks_snapshot_sub(&d, &a, &b);
-	ASSERT_EQ(d.hist[0][3].slots[7], 6);
-	ASSERT_EQ(d.hist[0][3].count, 6);
+	ASSERT_EQ(d.hist[1][0][3].slots[7], 6);
+	ASSERT_EQ(ks_hist_calls(&d.hist[1][0][3]), 6);
+	ASSERT_EQ(d.hist[1][0][3].errors, 2);
+	ASSERT_EQ(d.lost[KS_LOST_RECURSION], 2);
 	ASSERT_EQ(d.nr_errors, 1);	/* the unchanged error drops out */
 	ASSERT_EQ(d.errors[0].key.err, -2);
 }
@@ -212,34 +272,45 @@ TEST(log2_hist_layout_is_bcc)
 	text = capture_text(slots, KHOSCOPE_NR_SLOTS);
 	ASSERT_STREQ(text, "");
 	free(text);
+
+	/* Past slot 32, bcc's wide layout: 15 + 29 header, 20-column values, 20 stars. */
+	slots[33] = 2;
+	slots[34] = 1;
+	text = capture_text(slots, KHOSCOPE_NR_SLOTS);
+	{
+		static const char head[] =
+			"               nsecs                         : count    distribution\n";
+
+		ASSERT_TRUE(!strncmp(text, head, strlen(head)));
+	}
+	ASSERT_TRUE(strstr(text, "\n          8589934592 -> 17179869183          : 2        |********************|\n"));
+	ASSERT_TRUE(strstr(text, "\n         17179869184 -> 34359738367          : 1        |**********          |\n"));
+	free(text);
 }
 
 static void sample(struct ks_snapshot *d, struct ks_memory *m, struct ks_restore *r)
 {
 	struct ks_shape base;
-	static struct ks_snapshot zero;
 
 	memset(d, 0, sizeof(*d));
-	d->hist[KHOSCOPE_OP_PRESERVE][0].slots[10] = 3;
-	d->hist[KHOSCOPE_OP_PRESERVE][0].slots[12] = 1;
-	d->hist[KHOSCOPE_OP_PRESERVE][0].count = 4;
-	d->hist[KHOSCOPE_OP_PRESERVE][0].ok = 3;
-	d->hist[KHOSCOPE_OP_PRESERVE][0].errors = 1;
-	d->hist[KHOSCOPE_OP_PRESERVE][0].sum_ns = 8000;
-	d->hist[KHOSCOPE_OP_UNPRESERVE][9].slots[KHOSCOPE_NR_SLOTS - 1] = 1;
-	d->hist[KHOSCOPE_OP_UNPRESERVE][9].count = 1;
-	d->hist[KHOSCOPE_OP_UNPRESERVE][9].ok = 1;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[10] = 3;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[12] = 1;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].errors = 1;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].applied = 3;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 8000;
+	d->hist[1][KHOSCOPE_OP_UNPRESERVE][9].slots[KHOSCOPE_NR_SLOTS - 1] = 1;
 	d->nr_errors = 1;
 	d->errors[0].key = (struct khoscope_error_key){ .op = 0, .order = 0, .err = -12, .tree = 1 };
 	d->errors[0].count = 1;
 	d->nodes[1][0].alloc = 2;
 	d->walks[1].count = 1;
-	d->counters[KHOSCOPE_CTR_END_WITHOUT_BEGIN] = 3;
+	d->lost[KS_LOST_RECURSION] = 3;
 	ks_parse_shape(shape_text, &base);
-	ks_memory_compute(m, &base, d, &zero, 1);
+	base.tree = 1;
+	ks_memory_compute(m, &base, d, 1);
 	memset(r, 0, sizeof(*r));
 	ks_parse_restore("retrieve_ns=1 retrieve_ret=0 extend_scratch_ns=2 extend_scratch_ret=0 "
-			 "busy_blocks=1\ntree=1 keys=1 pages=1 nodes=6 node_bytes=24576\n"
+			 "busy_blocks=1\ntree=1 gen=0 keys=1 pages=1 nodes=6 node_bytes=24576\n"
 			 "order=0 keys=1 pages=1 bytes=4096\n", r);
 }
 
@@ -260,7 +331,8 @@ TEST(json_is_one_line)
 	struct ks_memory m;
 	struct ks_restore r;
 	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
-				 .tree = 1, .delta = &d, .memory = &m, .restore = &r };
+				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
+				 .order_mask = ~0ULL, .op_mask = ~0U };
 	char *text;
 
 	sample(&d, &m, &r);
@@ -268,10 +340,39 @@ TEST(json_is_one_line)
 	ASSERT_TRUE(text && strlen(text) > 2);
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n');
 	ASSERT_TRUE(!strchr(text, '\n') || strchr(text, '\n') == text + strlen(text) - 1);
-	ASSERT_TRUE(!strncmp(text, "{\"schema\":1,\"ts\":1700000000.123456789,", 38));
+	/* Microseconds: 16 significant digits, which a double holds. */
+	ASSERT_TRUE(!strncmp(text, "{\"schema\":2,\"ts\":1700000000.123456,", 35));
+	ASSERT_TRUE(strstr(text, "\"count\":4,\"ok\":3,\"errors\":1,"));
+	ASSERT_TRUE(strstr(text, "\"recursion_misses\":3"));
 	ASSERT_TRUE(strstr(text, "{\"min\":1024,\"max\":2047,\"count\":3}"));
 	ASSERT_TRUE(strstr(text, "\"max\":18446744073709551615"));
 	ASSERT_TRUE(strstr(text, "\"errno\":12"));
+	free(text);
+
+	/* Display filters hide orders and operations; the memory stays whole. */
+	rep.order_mask = 1ULL << 9;
+	text = capture_json(&rep);
+	ASSERT_TRUE(strstr(text, "\"preserve\":[],\"unpreserve\":[{\"order\":9,"));
+	ASSERT_TRUE(strstr(text, "\"preserved\":[{\"order\":0,\"keys\":8,"));
+	free(text);
+}
+
+TEST(overhead_ratio_keeps_its_precision)
+{
+	static struct ks_snapshot d;
+	struct ks_memory m;
+	struct ks_shape base = { .valid = true, .tree = 1 };
+	struct ks_report rep = { .tree = 1, .delta = &d, .memory = &m,
+				 .order_mask = ~0ULL, .op_mask = ~0U };
+	char *text;
+
+	/* 64 GiB of 1 GiB folios in a 6-node tree. */
+	base.keys[18] = 64;
+	base.nodes[5] = base.nodes[4] = base.nodes[3] = base.nodes[2] = 1;
+	base.nodes[1] = base.nodes[0] = 1;
+	ks_memory_compute(&m, &base, &d, 1);
+	text = capture_json(&rep);
+	ASSERT_TRUE(strstr(text, "\"overhead_ratio\":3.5762786865234375e-07}"));
 	free(text);
 }
 
@@ -282,7 +383,7 @@ static int emit_json(void)
 	struct ks_restore r;
 	struct ks_report rep = { .ts_ns = 1700000000000000001ULL, .interval_ns = 5,
 				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
-				 .final = true };
+				 .final = true, .order_mask = ~0ULL, .op_mask = ~0U };
 
 	sample(&d, &m, &r);
 	ks_print_json(stdout, &rep);

@@ -42,9 +42,9 @@ case "$KHOSCOPE_STAGE" in
 
 	# The failed preserve, from its begin to its end event.
 	awk '/kho_preserve_begin: / { buf = "" } { buf = buf $0 "\n" }
-	     /kho_preserve_end: .* ret=-12$/ { printf "%s", buf; exit }' /tmp/t.trace >/tmp/failed
+	     /kho_preserve_end: .* ret=-12 / { printf "%s", buf; exit }' /tmp/t.trace >/tmp/failed
 	cat /tmp/failed
-	check "one preserve ended with ret=-12" "$(grep -c 'kho_preserve_end: .* ret=-12$' /tmp/t.trace)" 1
+	check "one preserve ended with ret=-12" "$(grep -c 'kho_preserve_end: .* ret=-12 ' /tmp/t.trace)" 1
 	check "failed preserve had order $order" "$(grep -c "kho_preserve_end: .* order=$order ret=-12" /tmp/failed)" 1
 	check "nodes allocated before the failure" "$(grep -c 'kho_radix_node_alloc:' /tmp/failed)" 2
 	grep 'kho_radix_node_alloc:' /tmp/failed | sed 's/.* phys=//' | sort >/tmp/allocd

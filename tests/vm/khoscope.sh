@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # khoscope attached to a mixed workload, started late (pages already
-# preserved). The guest checks that it ran and stopped cleanly; the host
-# (khoscope.check) checks its JSON against the driver's ground truth and the
-# on-demand walk.
+# preserved), then again with display filters, then in text mode. The guest
+# checks that each run ran and stopped cleanly; the host (khoscope.check)
+# checks every JSON record against the schema, the driver's ground truth
+# and the on-demand walk. Sections: json:RUN is a run's NDJSON, walk:RUN
+# the walk after it, status-before/status-after the driver's ground truth.
 # khoscope-vm-append: test_kho.max_mem=4096
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
@@ -12,34 +14,38 @@ wl folios 64 2
 wl pages 300
 cat "$WL/status" >/tmp/status-before
 
-khoscope --json 1 >/tmp/ks.json 2>/tmp/ks.err &
-pid=$!
-i=0
-while [ ! -s /tmp/ks.json ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-check_true "khoscope started and printed a first record" test -s /tmp/ks.json
-
+ks_start main --json 1
 wl folios 1000 0
 wl folios 100 3 strided
 wl folios 8 9 random 2
 wl vmalloc 262144
 wl pages 1000
 wl unpreserve 25
+# Unpreserving what was never preserved: -ENOENT, and nothing changes.
+wl absent 20
 radix_report >/dev/null		# one walk while attached
 sleep 1.5
-
-kill -INT "$pid"
-wait "$pid"
-check "khoscope exits 0 on SIGINT" "$?" 0
-check "khoscope wrote nothing on stderr" "$(cat /tmp/ks.err)" ""
-check "last record is final" "$(tail -n 1 /tmp/ks.json | grep -c '"final":true')" 1
+ks_stop
+check "main: last record is final" "$(tail -n 1 /tmp/main.out | grep -c '"final":true')" 1
 cat "$WL/status" >/tmp/status-after
-radix_report >/tmp/walk
+section status-before /tmp/status-before
+section status-after /tmp/status-after
 
-for f in ks.json status-before status-after walk; do
-	echo "@@BEGIN $f"
-	cat "/tmp/$f"
-	echo "@@END $f"
-done
+# Filters choose what is shown; the memory figures still count everything.
+ks_start orders --json -o 3 1
+wl folios 40 3
+wl folios 30 0
+wl unpreserve 10
+ks_stop
+ks_start ops --json -O preserve 1
+wl folios 30 1
+wl unpreserve 20
+ks_stop
+
+# Bad tree ids are refused; a tree that cannot be walked is said to be so.
+khoscope -t 99 >/tmp/bad.out 2>&1
+check "-t 99 exits 2" "$?" 2
+check_true "-t 99 says what is allowed" grep -q "invalid tree id '99': 0 (every tree) or 1..15" /tmp/bad.out
 
 # The text mode, briefly: histograms in bcc's layout and the memory table.
 khoscope >/tmp/ks.txt 2>&1 &
@@ -53,4 +59,5 @@ cat /tmp/ks.txt
 check_true "text mode shows an order-1 histogram" grep -q '^preserve, order 1: 50 calls' /tmp/ks.txt
 check_true "text mode uses the bcc layout" grep -q '     nsecs               : count    distribution' /tmp/ks.txt
 check_true "text mode shows the memory table" grep -q '^overhead: ' /tmp/ks.txt
+check_true "text mode names its baseline" grep -q '^baseline: tree [0-9]* at generation [0-9]*: ' /tmp/ks.txt
 finish

@@ -40,5 +40,8 @@ end=$(grep "kho_radix_walk_end: tree=$tree " /tmp/walk.trace)
 check "walk_end keys = report keys" "$(echo "${end#*kho_radix_walk_end: }" | field keys)" "$(field keys </tmp/report2)"
 check "walk_end nodes = report nodes" "$(echo "${end#*kho_radix_walk_end: }" | field nodes)" "$(field nodes </tmp/report2)"
 check "walk_end ret" "$(echo "${end#*kho_radix_walk_end: }" | field ret)" 0
+check "walk_end gen = report gen" "$(echo "${end#*kho_radix_walk_end: }" | field gen)" "$(field gen </tmp/report2)"
+check_true "walk_end timed the walk (duration_ns > 0)" \
+	test "$(echo "${end#*kho_radix_walk_end: }" | field duration_ns)" -gt 0
 
 finish

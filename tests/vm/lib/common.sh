@@ -94,8 +94,8 @@ levels_of() {
 traced_orders() {
 	awk -v t="$2" '
 	function order(   s) { match($0, /order=[0-9]+/); return substr($0, RSTART + 6, RLENGTH - 6) }
-	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { live[order()]++ }
-	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0$/ { live[order()]-- }
+	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0 changed=1 / { live[order()]++ }
+	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0 changed=1 / { live[order()]-- }
 	END { for (o in live) if (live[o]) print o, live[o] }' "$1" | sort -n
 }
 
@@ -152,4 +152,38 @@ order_for_bytes() {
 	o=0
 	while [ $((1 << o)) -lt "$pages" ]; do o=$((o + 1)); done
 	echo "$o"
+}
+
+# khoscope runs whose output the host checks (tests/vm/khoscope.check).
+# ks_start RUN ARGS...: start khoscope in the background, wait for its
+# first record (or its header in text mode).
+ks_start() {
+	run=$1
+	shift
+	khoscope "$@" >"/tmp/$run.out" 2>"/tmp/$run.err" &
+	ks_pid=$!
+	i=0
+	while [ ! -s "/tmp/$run.out" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	check_true "$run: khoscope started" test -s "/tmp/$run.out"
+}
+
+# ks_stop [nowalk]: stop the run ks_start began (SIGINT), check its exit and
+# stderr, and log its output (json:RUN) and, unless nowalk, a walk of the
+# preserved-memory tree made after it (walk:RUN).
+ks_stop() {
+	kill -INT "$ks_pid"
+	wait "$ks_pid"
+	check "$run: khoscope exits 0 on SIGINT" "$?" 0
+	check "$run: nothing on stderr" "$(cat "/tmp/$run.err")" ""
+	section "json:$run" "/tmp/$run.out"
+	[ "${1:-}" = nowalk ] && return 0
+	radix_report >"/tmp/walk-$run"
+	section "walk:$run" "/tmp/walk-$run"
+}
+
+# section NAME FILE: FILE's contents in the serial log, for the host.
+section() {
+	echo "@@BEGIN $1"
+	cat "$2"
+	echo "@@END $1"
 }
