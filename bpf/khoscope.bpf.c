@@ -101,17 +101,26 @@ static __always_inline int newer_than_baseline(__u32 tree, __u64 gen)
 	return gen >= *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
 }
 
+/* A zeroed ring buffer record, or NULL (counted) when the buffer is full. */
+static __always_inline struct khoscope_event *reserve_event(void)
+{
+	struct khoscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(KHOSCOPE_CTR_RINGBUF_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	return e;
+}
+
 static __always_inline void queue_change(__u32 kind, __u32 tree, __u32 op,
 					 __u32 index, __u64 gen)
 {
-	struct khoscope_event *e;
+	struct khoscope_event *e = reserve_event();
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KHOSCOPE_CTR_RINGBUF_FULL);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->tree = tree;
 	e->op = op;
@@ -224,12 +233,9 @@ static __always_inline int handle_walk_end(struct kho_radix_tree *tree,
 
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KHOSCOPE_CTR_RINGBUF_FULL);
+	e = reserve_event();
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = KHOSCOPE_EV_WALK;
 	e->tree = BPF_CORE_READ(tree, id);
 	e->gen = gen;
