@@ -10,8 +10,13 @@
 #define KHOSCOPE_NR_ORDERS	24
 /* Radix tree levels: 0 is the leaf bitmap, 5 the root (KHO_TREE_MAX_DEPTH). */
 #define KHOSCOPE_NR_LEVELS	6
-/* Tree ids 1..KHOSCOPE_NR_TREES - 1 are followed; larger ids are counted lost. */
+/*
+ * Tree ids 1..KHOSCOPE_NR_TREES - 1 are followed; larger ids are counted
+ * lost. A power of two: BPF masks tree ids with it.
+ */
 #define KHOSCOPE_NR_TREES	16
+_Static_assert((KHOSCOPE_NR_TREES & (KHOSCOPE_NR_TREES - 1)) == 0,
+	       "KHOSCOPE_NR_TREES must be a power of two");
 /* log2 latency buckets: [2^k, 2^(k+1)) ns, k < KHOSCOPE_NR_SLOTS. */
 #define KHOSCOPE_NR_SLOTS	40
 /* Distinct (op, order, errno, tree) error keys kept. */

@@ -10,8 +10,9 @@
  *     vmalloc BYTES        one vmalloc area, kho_preserve_vmalloc()
  *     unpreserve all|PERCENT
  *     absent COUNT         unpreserve COUNT order-0 folios that were never
- *                          preserved: a caller's mistake KHO must report
- *                          (-ENOENT in kho_unpreserve_end) and survive
+ *                          preserved, in leaves that exist: a caller's
+ *                          mistake KHO must report (-ENOENT in
+ *                          kho_unpreserve_end) and survive
  *     record               describe what is preserved in a KHO subtree
  *     tree COUNT ORDER     add COUNT keys of ORDER to a private radix tree
  *                          (created on first use; never handed over), so
@@ -498,20 +499,32 @@ static int wl_cmd_unpreserve(unsigned int percent)
 }
 
 /*
- * Unpreserve folios that were never preserved. The tree must stay as it is;
- * each call shows as kho_unpreserve_end with ret=-ENOENT.
+ * Unpreserve folios that were never preserved, each right beside one that
+ * is, so that its leaf exists: the tree must stay as it is, and each call
+ * shows as kho_unpreserve_end with ret=-ENOENT. The neighbour is preserved
+ * and unpreserved around it, so the ground truth does not move.
  */
 static int wl_cmd_absent(unsigned long count)
 {
 	unsigned long i;
+	int err;
 
 	for (i = 0; i < count; i++) {
-		struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 0);
+		struct page *page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1);
 
-		if (!folio)
+		if (!page)
 			return -ENOMEM;
-		kho_unpreserve_folio(folio);
-		folio_put(folio);
+		/* Two order-0 pages with adjacent pfns: always in one leaf. */
+		split_page(page, 1);
+		err = kho_preserve_folio(page_folio(page));
+		if (!err) {
+			kho_unpreserve_folio(page_folio(page + 1));
+			kho_unpreserve_folio(page_folio(page));
+		}
+		__free_page(page);
+		__free_page(page + 1);
+		if (err)
+			return err;
 	}
 	pr_info("unpreserved %lu folios that were never preserved\n", count);
 	return 0;

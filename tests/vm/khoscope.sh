@@ -21,8 +21,11 @@ wl folios 8 9 random 2
 wl vmalloc 262144
 wl pages 1000
 wl unpreserve 25
-# Unpreserving what was never preserved: -ENOENT, and nothing changes.
+# Unpreserving what was never preserved, in an existing leaf: -ENOENT, no
+# warning, and nothing changes.
+warnings=$(dmesg | grep -c 'WARNING:')
 wl absent 20
+check "no warning for absent keys in existing leaves" "$(dmesg | grep -c 'WARNING:')" "$warnings"
 radix_report >/dev/null		# one walk while attached
 sleep 1.5
 ks_stop
