@@ -145,11 +145,10 @@ static __always_inline void record_error(enum khoscope_op op, __u32 order,
 		count(KHOSCOPE_CTR_ERRORS_FULL);
 }
 
-static __always_inline int handle_key_end(struct kho_radix_tree *tree, __u64 key,
-					  int ret, __u64 gen, bool changed,
-					  __u64 duration_ns, enum khoscope_op op)
+static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u64 gen,
+					  bool changed, __u64 duration_ns, enum khoscope_op op)
 {
-	__u32 tree_id = BPF_CORE_READ(tree, id), order = key_order(key), idx;
+	__u32 order = key_order(key), idx;
 	struct khoscope_hist *hist;
 	__u64 slot;
 	int newer;
@@ -191,12 +190,11 @@ static __always_inline int handle_key_end(struct kho_radix_tree *tree, __u64 key
 	return 0;
 }
 
-static __always_inline int handle_node(struct kho_radix_tree *tree,
-				       unsigned int level, bool alloc)
+static __always_inline int handle_node(__u32 tree_id, __u64 gen, unsigned int level,
+				       bool alloc)
 {
-	__u32 tree_id = BPF_CORE_READ(tree, id), idx;
-	__u64 gen = BPF_CORE_READ(tree, gen);
 	struct khoscope_nodes *n;
+	__u32 idx;
 	int newer;
 
 	if (tree_id >= KHOSCOPE_NR_TREES) {
@@ -225,9 +223,9 @@ static __always_inline int handle_node(struct kho_radix_tree *tree,
 	return 0;
 }
 
-static __always_inline int handle_walk_end(struct kho_radix_tree *tree,
-					   unsigned long keys, unsigned long nodes_seen,
-					   int ret, __u64 gen, __u64 duration_ns)
+static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
+					   unsigned long nodes_seen, int ret, __u64 gen,
+					   __u64 duration_ns)
 {
 	struct khoscope_event *e;
 
@@ -237,7 +235,7 @@ static __always_inline int handle_walk_end(struct kho_radix_tree *tree,
 	if (!e)
 		return 0;
 	e->kind = KHOSCOPE_EV_WALK;
-	e->tree = BPF_CORE_READ(tree, id);
+	e->tree = tree_id;
 	e->gen = gen;
 	e->ret = ret;
 	e->keys = keys;
@@ -247,70 +245,59 @@ static __always_inline int handle_walk_end(struct kho_radix_tree *tree,
 	return 0;
 }
 
-SEC("tp_btf/kho_preserve_end")
-int BPF_PROG(preserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret,
-	     __u64 gen, bool changed, __u64 duration_ns)
-{
-	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_PRESERVE);
+/*
+ * The twins differ in how they read the tree: a tp_btf program loads its
+ * fields directly (the argument is typed by BTF), a raw_tp program needs a
+ * helper call each, through CO-RE.
+ */
+#define BTF_TREE(tree, field)	((tree)->field)
+#define RAW_TREE(tree, field)	BPF_CORE_READ(tree, field)
+
+#define KEY_END_PROGS(event, op)						\
+SEC("tp_btf/" #event)								\
+int BPF_PROG(event##_btf, struct kho_radix_tree *tree, unsigned long key, int ret,	\
+	     __u64 gen, bool changed, __u64 duration_ns)				\
+{										\
+	return handle_key_end(BTF_TREE(tree, id), key, ret, gen, changed,	\
+			      duration_ns, op);					\
+}										\
+SEC("raw_tp/" #event)								\
+int BPF_PROG(event##_raw, struct kho_radix_tree *tree, unsigned long key, int ret,	\
+	     __u64 gen, bool changed, __u64 duration_ns)				\
+{										\
+	return handle_key_end(RAW_TREE(tree, id), key, ret, gen, changed,	\
+			      duration_ns, op);					\
 }
 
-SEC("raw_tp/kho_preserve_end")
-int BPF_PROG(preserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret,
-	     __u64 gen, bool changed, __u64 duration_ns)
-{
-	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_PRESERVE);
+#define NODE_PROGS(event, alloc)						\
+SEC("tp_btf/kho_radix_" #event)							\
+int BPF_PROG(event##_btf, struct kho_radix_tree *tree, unsigned int level, void *node)	\
+{										\
+	return handle_node(BTF_TREE(tree, id), BTF_TREE(tree, gen), level, alloc);	\
+}										\
+SEC("raw_tp/kho_radix_" #event)							\
+int BPF_PROG(event##_raw, struct kho_radix_tree *tree, unsigned int level, void *node)	\
+{										\
+	return handle_node(RAW_TREE(tree, id), RAW_TREE(tree, gen), level, alloc);	\
 }
 
-SEC("tp_btf/kho_unpreserve_end")
-int BPF_PROG(unpreserve_end_btf, struct kho_radix_tree *tree, unsigned long key, int ret,
-	     __u64 gen, bool changed, __u64 duration_ns)
-{
-	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_UNPRESERVE);
-}
-
-SEC("raw_tp/kho_unpreserve_end")
-int BPF_PROG(unpreserve_end_raw, struct kho_radix_tree *tree, unsigned long key, int ret,
-	     __u64 gen, bool changed, __u64 duration_ns)
-{
-	return handle_key_end(tree, key, ret, gen, changed, duration_ns, KHOSCOPE_OP_UNPRESERVE);
-}
-
-SEC("tp_btf/kho_radix_node_alloc")
-int BPF_PROG(node_alloc_btf, struct kho_radix_tree *tree, unsigned int level, void *node)
-{
-	return handle_node(tree, level, true);
-}
-
-SEC("raw_tp/kho_radix_node_alloc")
-int BPF_PROG(node_alloc_raw, struct kho_radix_tree *tree, unsigned int level, void *node)
-{
-	return handle_node(tree, level, true);
-}
-
-SEC("tp_btf/kho_radix_node_free")
-int BPF_PROG(node_free_btf, struct kho_radix_tree *tree, unsigned int level, void *node)
-{
-	return handle_node(tree, level, false);
-}
-
-SEC("raw_tp/kho_radix_node_free")
-int BPF_PROG(node_free_raw, struct kho_radix_tree *tree, unsigned int level, void *node)
-{
-	return handle_node(tree, level, false);
-}
+KEY_END_PROGS(kho_preserve_end, KHOSCOPE_OP_PRESERVE)
+KEY_END_PROGS(kho_unpreserve_end, KHOSCOPE_OP_UNPRESERVE)
+NODE_PROGS(node_alloc, true)
+NODE_PROGS(node_free, false)
 
 SEC("tp_btf/kho_radix_walk_end")
 int BPF_PROG(walk_end_btf, struct kho_radix_tree *tree, unsigned long keys,
 	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
 {
-	return handle_walk_end(tree, keys, nodes_seen, ret, gen, duration_ns);
+	return handle_walk_end(BTF_TREE(tree, id), keys, nodes_seen, ret, gen, duration_ns);
 }
 
 SEC("raw_tp/kho_radix_walk_end")
 int BPF_PROG(walk_end_raw, struct kho_radix_tree *tree, unsigned long keys,
 	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
 {
-	return handle_walk_end(tree, keys, nodes_seen, ret, gen, duration_ns);
+	return handle_walk_end(RAW_TREE(tree, id), keys, nodes_seen, ret, gen, duration_ns);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -102,8 +102,8 @@ awk -v n="$N" -v rounds="$ROUNDS" -v programs="$programs" '
 		printf "\"rounds_cs\":{"
 		split("disabled khoscope ftrace", names, " ")
 		for (n = 1; n <= 3; n++) {
-			printf "%s\"%s\":[", n > 1 ? "," : "", names[n]
-			for (i = 1; i <= c[names[n]]; i++) printf "%s%s", i > 1 ? "," : "", t[names[n], i]
+			printf "%s\"%s\":[", (n > 1 ? "," : ""), names[n]
+			for (i = 1; i <= c[names[n]]; i++) printf "%s%s", (i > 1 ? "," : ""), t[names[n], i]
 			printf "]"
 		}
 		printf "},\"bpf_programs\":%s}\n", programs
