@@ -2,8 +2,8 @@
 # Guest side of the tracing-overhead benchmark ('make bench'): the time the
 # workload driver takes to preserve and then unpreserve N order-0 folios,
 # with the kho events disabled, with khoscope attached, and with ftrace
-# recording kho:*, in ROUNDS rounds whose order rotates so that no variant
-# always runs first. A last round runs khoscope with kernel.bpf_stats_enabled
+# recording kho:*, in ROUNDS rounds (after one warm-up round) whose order
+# rotates so that no variant always runs first. A last round runs khoscope with kernel.bpf_stats_enabled
 # for BPF's own figure per program (run_time_ns / run_cnt); those stats cost
 # time themselves, so that round is not part of the ratios. TCG times mean
 # nothing alone: only ratios within this one boot are reported.
@@ -11,7 +11,7 @@
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
 N=200000
-ROUNDS=5
+ROUNDS=9
 
 # seconds with 10 ms resolution, as an integer of centiseconds
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
@@ -65,7 +65,12 @@ variant() {
 }
 
 wl_load
-run_once >/dev/null	# warm up the allocator
+# Warm up the allocator, BPF loading and the trace buffer: one round of
+# each variant, not counted.
+for v in disabled khoscope ftrace; do
+	variant "$v"
+done
+: >/tmp/times
 for round in $(seq "$ROUNDS"); do
 	case $((round % 3)) in
 	1) order="disabled khoscope ftrace" ;;

@@ -72,8 +72,6 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 {
 	struct shim_trace_event *e;
 
-	if (!shim_trace_enabled)
-		return;
 	if (shim_nr_events == shim_events_cap) {
 		shim_events_cap = shim_events_cap ? shim_events_cap * 2 : 1024;
 		shim_events = realloc(shim_events, shim_events_cap * sizeof(*e));

@@ -53,22 +53,29 @@ u64 shim_tree_gen(const struct kho_radix_tree *tree);
 
 #define SHIM_EXTRA(...)	((const u64[]){ 0, ##__VA_ARGS__ }) + 1, \
 	(unsigned int)(sizeof((const u64[]){ 0, ##__VA_ARGS__ }) / sizeof(u64) - 1)
+/* Like a tracepoint's static branch: nothing but a test while disabled. */
+#define SHIM_TRACE(...)	do {						\
+		if (unlikely(shim_trace_enabled))			\
+			shim_trace(__VA_ARGS__);			\
+	} while (0)
 #define SHIM_TRACE_NODE(ev, t, l, n)	do {				\
-		u64 __gen = shim_tree_gen(t);				\
-		shim_trace(ev, t, l, (uintptr_t)(n), 0, &__gen, 1);	\
+		if (unlikely(shim_trace_enabled)) {			\
+			u64 __gen = shim_tree_gen(t);			\
+			shim_trace(ev, t, l, (uintptr_t)(n), 0, &__gen, 1); \
+		}							\
 	} while (0)
 
 #define trace_kho_radix_node_alloc(t, l, n)	SHIM_TRACE_NODE(EV_NODE_ALLOC, t, l, n)
 #define trace_kho_radix_node_free(t, l, n)	SHIM_TRACE_NODE(EV_NODE_FREE, t, l, n)
-#define trace_kho_preserve_begin(t, k)		shim_trace(EV_PRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
+#define trace_kho_preserve_begin(t, k)		SHIM_TRACE(EV_PRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
 #define trace_kho_preserve_end(t, k, r, ...)	\
-	shim_trace(EV_PRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
-#define trace_kho_unpreserve_begin(t, k)	shim_trace(EV_UNPRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
+	SHIM_TRACE(EV_PRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
+#define trace_kho_unpreserve_begin(t, k)	SHIM_TRACE(EV_UNPRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
 #define trace_kho_unpreserve_end(t, k, r, ...)	\
-	shim_trace(EV_UNPRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
-#define trace_kho_radix_walk_begin(t)		shim_trace(EV_WALK_BEGIN, t, 0, 0, 0, NULL, 0)
+	SHIM_TRACE(EV_UNPRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
+#define trace_kho_radix_walk_begin(t)		SHIM_TRACE(EV_WALK_BEGIN, t, 0, 0, 0, NULL, 0)
 #define trace_kho_radix_walk_end(t, k, n, r, ...) \
-	shim_trace(EV_WALK_END, t, k, n, r, SHIM_EXTRA(__VA_ARGS__))
+	SHIM_TRACE(EV_WALK_END, t, k, n, r, SHIM_EXTRA(__VA_ARGS__))
 
 /* The kernel tests a static key; the shim tests one flag for every event. */
 #define trace_kho_preserve_end_enabled()	shim_trace_enabled
