@@ -467,11 +467,78 @@ static int wl_cmd_vmalloc(unsigned long bytes)
 	return 0;
 }
 
+static void wl_drop_record(void)
+{
+	if (!wl_record)
+		return;
+	kho_remove_subtree(wl_record);
+	kho_unpreserve_free(wl_record);
+	wl_record = NULL;
+}
+
+/*
+ * Replace the record handed to the next kernel with the current objects.
+ * The new record is built first: if that fails, the old one stays. Called
+ * with wl_lock held.
+ */
+static int wl_write_record(void)
+{
+	struct wl_record *rec;
+	struct wl_obj *obj;
+	size_t size;
+	u32 n = 0;
+	int err;
+
+	size = struct_size(rec, entries, wl_nr_objs);
+	rec = kho_alloc_preserve(size);
+	if (IS_ERR(rec)) {
+		err = PTR_ERR(rec);
+		pr_err("record of %lu objects (%zu bytes) failed: %d\n",
+		       wl_nr_objs, size, err);
+		return err;
+	}
+	rec->magic = WL_RECORD_MAGIC;
+	rec->version = WL_RECORD_VERSION;
+	list_for_each_entry(obj, &wl_objs, list) {
+		struct wl_record_entry *e = &rec->entries[n++];
+
+		e->type = obj->type;
+		e->order = obj->order;
+		e->nr_pages = obj->nr_pages;
+		if (obj->type == WL_FOLIO)
+			e->phys = PFN_PHYS(folio_pfn(obj->folio));
+		else if (obj->type == WL_PAGES)
+			e->phys = page_to_phys(obj->page);
+		else
+			e->vm = obj->vm;
+	}
+	rec->nr_entries = n;
+
+	/* One subtree name: the old record goes just before the new one. */
+	wl_drop_record();
+	err = kho_add_subtree(WL_RECORD_NAME, rec, size);
+	if (err) {
+		pr_err("kho_add_subtree failed: %d; no record for the next kernel\n", err);
+		kho_unpreserve_free(rec);
+		return err;
+	}
+	wl_record = rec;
+	pr_info("recorded %u objects for the next kernel\n", n);
+	return 0;
+}
+
+static int wl_cmd_record(void)
+{
+	guard(mutex)(&wl_lock);
+	return wl_write_record();
+}
+
 /* Unpreserve and free percent of the objects, spread evenly over them. */
 static int wl_cmd_unpreserve(unsigned int percent)
 {
 	struct wl_obj *obj, *tmp;
 	unsigned long i = 0, done = 0;
+	bool recorded;
 
 	mutex_lock(&wl_lock);
 	if (!wl_nr_objs) {
@@ -479,6 +546,12 @@ static int wl_cmd_unpreserve(unsigned int percent)
 		pr_err("unpreserve: nothing is preserved\n");
 		return -EINVAL;
 	}
+	/*
+	 * A record naming objects that are about to be freed must never reach
+	 * the next kernel: withdraw it now, write it again for what is left.
+	 */
+	recorded = wl_record;
+	wl_drop_record();
 	list_for_each_entry_safe(obj, tmp, &wl_objs, list) {
 		/* Object i goes when the running share crosses an integer. */
 		bool drop = ((i + 1) * percent) / 100 != (i * percent) / 100;
@@ -493,8 +566,10 @@ static int wl_cmd_unpreserve(unsigned int percent)
 		wl_release(obj);
 		done++;
 	}
-	mutex_unlock(&wl_lock);
 	pr_info("unpreserved %lu of %lu objects\n", done, i);
+	if (recorded && wl_write_record())
+		pr_err("the record was withdrawn and could not be written again: write 'record'\n");
+	mutex_unlock(&wl_lock);
 	return 0;
 }
 
@@ -567,64 +642,6 @@ static void wl_tree_drop(void)
 		return;
 	kho_radix_destroy_tree(&wl_tree);
 	wl_tree_live = false;
-}
-
-static void wl_drop_record(void)
-{
-	if (!wl_record)
-		return;
-	kho_remove_subtree(wl_record);
-	kho_unpreserve_free(wl_record);
-	wl_record = NULL;
-}
-
-/* Replace the record handed to the next kernel with the current objects. */
-static int wl_cmd_record(void)
-{
-	struct wl_record *rec;
-	struct wl_obj *obj;
-	size_t size;
-	u32 n = 0;
-	int err;
-
-	mutex_lock(&wl_lock);
-	wl_drop_record();
-	size = struct_size(rec, entries, wl_nr_objs);
-	rec = kho_alloc_preserve(size);
-	if (IS_ERR(rec)) {
-		err = PTR_ERR(rec);
-		pr_err("record of %lu objects (%zu bytes) failed: %d\n",
-		       wl_nr_objs, size, err);
-		goto out;
-	}
-	rec->magic = WL_RECORD_MAGIC;
-	rec->version = WL_RECORD_VERSION;
-	list_for_each_entry(obj, &wl_objs, list) {
-		struct wl_record_entry *e = &rec->entries[n++];
-
-		e->type = obj->type;
-		e->order = obj->order;
-		e->nr_pages = obj->nr_pages;
-		if (obj->type == WL_FOLIO)
-			e->phys = PFN_PHYS(folio_pfn(obj->folio));
-		else if (obj->type == WL_PAGES)
-			e->phys = page_to_phys(obj->page);
-		else
-			e->vm = obj->vm;
-	}
-	rec->nr_entries = n;
-
-	err = kho_add_subtree(WL_RECORD_NAME, rec, size);
-	if (err) {
-		pr_err("kho_add_subtree failed: %d\n", err);
-		kho_unpreserve_free(rec);
-		goto out;
-	}
-	wl_record = rec;
-	pr_info("recorded %u objects for the next kernel\n", n);
-out:
-	mutex_unlock(&wl_lock);
-	return err;
 }
 
 static int wl_parse_layout(const char *s, enum wl_layout *layout)
