@@ -49,6 +49,8 @@
 
 #define WL_RECORD_NAME		"kho_workload"
 #define WL_RECORD_MAGIC		0x6b686f776c726563ULL	/* "khowlrec" */
+/* A record a load of the driver in this kernel has restored already. */
+#define WL_RECORD_CONSUMED	0x6b686f776c646f6eULL	/* "khowldon" */
 #define WL_RECORD_VERSION	1
 #define WL_MAX_THREADS		64
 #define WL_MAX_COUNT		BIT(22)
@@ -112,6 +114,7 @@ struct wl_record {
 /* What the next kernel found when it restored the record. */
 struct wl_restore_report {
 	bool found;
+	bool consumed;		/* restored by an earlier load of the driver */
 	unsigned long objects, restored, failed;
 	unsigned long pages_checked, bad_pages;
 	unsigned long keys[WL_NR_ORDERS];
@@ -886,7 +889,7 @@ static int wl_restore_show(struct seq_file *m, void *v)
 	const struct wl_restore_report *r = &wl_report;
 
 	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu\n",
-		   r->found ? "found" : "none", r->objects, r->restored, r->failed,
+		   r->consumed ? "consumed" : r->found ? "found" : "none", r->objects, r->restored, r->failed,
 		   r->pages_checked, r->bad_pages);
 	wl_show_orders(m, r->keys, r->pages);
 	return 0;
@@ -976,10 +979,18 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 	return ok;
 }
 
+/*
+ * The record is read once per boot. Its folio is taken with
+ * kho_restore_folio() and kept, not freed: a later load of the driver (after
+ * rmmod) finds the same subtree, and must read the driver's own memory, not
+ * memory given back to the allocator. That load sees the consumed magic and
+ * restores nothing twice. The cost is the record's pages for this boot.
+ */
 static void wl_restore(void)
 {
 	struct wl_restore_report *r = &wl_report;
-	const struct wl_record *rec;
+	struct wl_record *rec;
+	struct folio *folio;
 	phys_addr_t phys;
 	size_t size;
 	u32 i;
@@ -992,10 +1003,21 @@ static void wl_restore(void)
 		return;
 	}
 	rec = phys_to_virt(phys);
+	if (size >= sizeof(*rec) && rec->magic == WL_RECORD_CONSUMED) {
+		r->consumed = true;
+		pr_info("record at %pa was restored by an earlier load: nothing to restore\n",
+			&phys);
+		return;
+	}
 	if (size < sizeof(*rec) || rec->magic != WL_RECORD_MAGIC ||
 	    rec->version != WL_RECORD_VERSION ||
 	    size < struct_size(rec, entries, rec->nr_entries)) {
 		pr_err("record at %pa is not valid\n", &phys);
+		return;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio) {
+		pr_err("record at %pa could not be restored\n", &phys);
 		return;
 	}
 
@@ -1009,7 +1031,7 @@ static void wl_restore(void)
 	}
 	pr_info("restored %lu of %lu objects, %lu failed, %lu pages checked, %lu bad\n",
 		r->restored, r->objects, r->failed, r->pages_checked, r->bad_pages);
-	kho_restore_free((void *)rec);
+	rec->magic = WL_RECORD_CONSUMED;
 }
 
 static int __init wl_init(void)

@@ -4,7 +4,9 @@
 # and writes it again for what is left, so the next kernel restores exactly
 # the remaining objects and never touches the memory that was freed (before
 # the fix, the record still named all 340 objects and the next kernel went
-# to restore memory that was no longer preserved).
+# to restore memory that was no longer preserved). Then the driver is
+# loaded a second time in the restored kernel: it must not read the record
+# from freed memory nor restore anything twice.
 # khoscope-vm-append: test_kho.max_mem=4096
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
@@ -39,6 +41,17 @@ case "$KHOSCOPE_STAGE" in
 	check "no page with wrong content" "$(field bad_pages </tmp/restore)" 0
 	orders_of /tmp/restore >/tmp/restored
 	check "restored keys per order = ground truth before kexec" "$(flat /tmp/restored)" "$(flat /tmp/truth)"
+
+	# A second load in this kernel finds the same subtree: it must see the
+	# record as consumed, read no freed memory and restore nothing twice.
+	rmmod kho_workload || die "cannot unload kho_workload"
+	problems=$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')
+	wl_load
+	cat "$WL/restore" | tee /tmp/restore2
+	check "a second load sees the record consumed" "$(field record </tmp/restore2)" consumed
+	check "and restores nothing" "$(field objects </tmp/restore2)" 0
+	check "no warning or bug from the second load" \
+		"$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')" "$problems"
 	finish
 	;;
 esac
