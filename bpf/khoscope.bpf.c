@@ -80,6 +80,15 @@ static __always_inline void count(enum khoscope_counter ctr)
 		__sync_fetch_and_add(val, 1);
 }
 
+/* v < nr, or counted as lost under ctr. */
+static __always_inline bool in_range(__u32 v, __u32 nr, enum khoscope_counter ctr)
+{
+	if (v < nr)
+		return true;
+	count(ctr);
+	return false;
+}
+
 /* Order of a page key: its highest set bit is 64 - PAGE_SHIFT - order. */
 static __always_inline __u32 key_order(__u64 key)
 {
@@ -101,8 +110,12 @@ static __always_inline int newer_than_baseline(__u32 tree, __u64 gen)
 	return gen >= *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
 }
 
-/* A zeroed ring buffer record, or NULL (counted) when the buffer is full. */
-static __always_inline struct khoscope_event *reserve_event(void)
+/*
+ * A ring buffer record of this kind, tree and generation, the rest zeroed;
+ * NULL (counted) when the buffer is full.
+ */
+static __always_inline struct khoscope_event *reserve_event(__u32 kind, __u32 tree,
+							    __u64 gen)
 {
 	struct khoscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -111,21 +124,21 @@ static __always_inline struct khoscope_event *reserve_event(void)
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->tree = tree;
+	e->gen = gen;
 	return e;
 }
 
 static __always_inline void queue_change(__u32 kind, __u32 tree, __u32 op,
 					 __u32 index, __u64 gen)
 {
-	struct khoscope_event *e = reserve_event();
+	struct khoscope_event *e = reserve_event(kind, tree, gen);
 
 	if (!e)
 		return;
-	e->kind = kind;
-	e->tree = tree;
 	e->op = op;
 	e->index = index;
-	e->gen = gen;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -153,14 +166,9 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u
 	__u64 slot;
 	int newer;
 
-	if (tree_id >= KHOSCOPE_NR_TREES) {
-		count(KHOSCOPE_CTR_TREE_OVERFLOW);
+	if (!in_range(tree_id, KHOSCOPE_NR_TREES, KHOSCOPE_CTR_TREE_OVERFLOW) ||
+	    !in_range(order, KHOSCOPE_NR_ORDERS, KHOSCOPE_CTR_ORDER_OVERFLOW))
 		return 0;
-	}
-	if (order >= KHOSCOPE_NR_ORDERS) {
-		count(KHOSCOPE_CTR_ORDER_OVERFLOW);
-		return 0;
-	}
 	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
 	hist = bpf_map_lookup_elem(&hists, &idx);
 	if (!hist)
@@ -197,14 +205,9 @@ static __always_inline int handle_node(__u32 tree_id, __u64 gen, unsigned int le
 	__u32 idx;
 	int newer;
 
-	if (tree_id >= KHOSCOPE_NR_TREES) {
-		count(KHOSCOPE_CTR_TREE_OVERFLOW);
+	if (!in_range(tree_id, KHOSCOPE_NR_TREES, KHOSCOPE_CTR_TREE_OVERFLOW) ||
+	    !in_range(level, KHOSCOPE_NR_LEVELS, KHOSCOPE_CTR_LEVEL_OVERFLOW))
 		return 0;
-	}
-	if (level >= KHOSCOPE_NR_LEVELS) {
-		count(KHOSCOPE_CTR_LEVEL_OVERFLOW);
-		return 0;
-	}
 	newer = newer_than_baseline(tree_id, gen);
 	if (newer < 0) {
 		queue_change(KHOSCOPE_EV_NODE, tree_id, alloc, level, gen);
@@ -231,12 +234,9 @@ static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
 
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
-	e = reserve_event();
+	e = reserve_event(KHOSCOPE_EV_WALK, tree_id, gen);
 	if (!e)
 		return 0;
-	e->kind = KHOSCOPE_EV_WALK;
-	e->tree = tree_id;
-	e->gen = gen;
 	e->ret = ret;
 	e->keys = keys;
 	e->nodes = nodes_seen;

@@ -326,20 +326,14 @@ static void read_restore(struct ks_restore *rs)
 struct ringbuf_ctx {
 	struct ks_snapshot *acc;	/* counted in user space since start */
 	const struct ks_shape *base;
-	__u64 walk_max[KHOSCOPE_NR_TREES];	/* longest walk of this interval */
 };
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ringbuf_ctx *rc = ctx;
-	const struct khoscope_event *e = data;
 
-	if (size < sizeof(*e))
-		return 0;
-	ks_snapshot_add_event(rc->acc, e, rc->base);
-	if (e->kind == KHOSCOPE_EV_WALK && e->tree < KHOSCOPE_NR_TREES &&
-	    e->duration_ns > rc->walk_max[e->tree])
-		rc->walk_max[e->tree] = e->duration_ns;
+	if (size >= sizeof(struct khoscope_event))
+		ks_snapshot_add_event(rc->acc, data, rc->base);
 	return 0;
 }
 
@@ -403,7 +397,6 @@ static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *ac
 			 struct ks_snapshot *s, struct ks_prog *progs, unsigned int *nr_progs)
 {
 	struct khoscope_error_key key, next, *prev = NULL;
-	__u64 counters[KHOSCOPE_NR_COUNTERS];
 	int fd = bpf_map__fd(skel->maps.errors), err;
 	unsigned int t, op, o, l, i;
 
@@ -414,7 +407,7 @@ static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *ac
 				KHOSCOPE_NR_TREES * KHOSCOPE_NR_LEVELS,
 				sizeof(struct khoscope_nodes), s->nodes);
 	err = err ?: sum_percpu(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
-				sizeof(__u64), counters);
+				sizeof(__u64), s->lost);
 	err = err ?: read_progs(skel, progs, nr_progs);
 	if (err)
 		return err;
@@ -429,11 +422,6 @@ static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *ac
 		}
 		s->walks[t] = acc->walks[t];
 	}
-	s->lost[KS_LOST_RINGBUF_FULL] = counters[KHOSCOPE_CTR_RINGBUF_FULL];
-	s->lost[KS_LOST_ERRORS_FULL] = counters[KHOSCOPE_CTR_ERRORS_FULL];
-	s->lost[KS_LOST_ORDER_OVERFLOW] = counters[KHOSCOPE_CTR_ORDER_OVERFLOW];
-	s->lost[KS_LOST_TREE_OVERFLOW] = counters[KHOSCOPE_CTR_TREE_OVERFLOW];
-	s->lost[KS_LOST_LEVEL_OVERFLOW] = counters[KHOSCOPE_CTR_LEVEL_OVERFLOW];
 	s->lost[KS_LOST_RECURSION] = 0;
 	for (i = 0; i < *nr_progs; i++)
 		s->lost[KS_LOST_RECURSION] += progs[i].recursion_misses;
@@ -690,9 +678,9 @@ int main(int argc, char **argv)
 		}
 		/* Without an interval, the one report covers the whole run. */
 		ks_snapshot_sub(delta, cur, prev);
+		/* The longest walk is per interval: start the next one afresh. */
 		for (t = 0; t < KHOSCOPE_NR_TREES; t++)
-			delta->walks[t].max_ns = rc.walk_max[t];
-		memset(rc.walk_max, 0, sizeof(rc.walk_max));
+			acc->walks[t].max_ns = 0;
 
 		memset(&report, 0, sizeof(report));
 		report.ts_ns = now_ns(CLOCK_REALTIME);

@@ -17,11 +17,11 @@ static const char *const op_names[KHOSCOPE_NR_OPS] = {
 };
 
 static const char *const lost_names[KS_NR_LOST] = {
-	[KS_LOST_RINGBUF_FULL]		= "ringbuf_full",
-	[KS_LOST_ERRORS_FULL]		= "errors_full",
-	[KS_LOST_ORDER_OVERFLOW]	= "order_overflow",
-	[KS_LOST_TREE_OVERFLOW]		= "tree_overflow",
-	[KS_LOST_LEVEL_OVERFLOW]	= "level_overflow",
+	[KHOSCOPE_CTR_RINGBUF_FULL]	= "ringbuf_full",
+	[KHOSCOPE_CTR_ERRORS_FULL]	= "errors_full",
+	[KHOSCOPE_CTR_ORDER_OVERFLOW]	= "order_overflow",
+	[KHOSCOPE_CTR_TREE_OVERFLOW]	= "tree_overflow",
+	[KHOSCOPE_CTR_LEVEL_OVERFLOW]	= "level_overflow",
 	[KS_LOST_RECURSION]		= "recursion_misses",
 };
 
@@ -30,10 +30,6 @@ const char *ks_op_name(enum khoscope_op op)
 	return op < KHOSCOPE_NR_OPS ? op_names[op] : "unknown";
 }
 
-const char *ks_lost_name(enum ks_lost lost)
-{
-	return lost < KS_NR_LOST ? lost_names[lost] : "unknown";
-}
 
 int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
 {
@@ -313,7 +309,7 @@ void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		out->walks[t].keys = a->walks[t].keys - b->walks[t].keys;
 		out->walks[t].nodes = a->walks[t].nodes - b->walks[t].nodes;
 		out->walks[t].errors = a->walks[t].errors - b->walks[t].errors;
-		/* A maximum does not subtract: the caller supplies the interval's. */
+		/* A maximum does not subtract: the caller resets it per interval. */
 		out->walks[t].max_ns = a->walks[t].max_ns;
 	}
 	for (i = 0; i < KS_NR_LOST; i++)
@@ -440,11 +436,16 @@ static void print_human_ns(FILE *f, double ns)
 		fprintf(f, "%.0f ns", ns);
 }
 
+/* -o and -O choose what is shown; nothing else looks at them. */
+static bool shown(const struct ks_report *r, unsigned int op, unsigned int order)
+{
+	return op < KHOSCOPE_NR_OPS && order < KHOSCOPE_NR_ORDERS &&
+	       (r->op_mask & (1U << op)) && (r->order_mask & (1ULL << order));
+}
+
 static bool error_shown(const struct ks_report *r, const struct ks_error *e)
 {
-	return e->key.tree == r->tree && e->key.op < KHOSCOPE_NR_OPS &&
-	       (r->op_mask & (1U << e->key.op)) &&
-	       (e->key.order >= 64 || (r->order_mask & (1ULL << e->key.order)));
+	return e->key.tree == r->tree && shown(r, e->key.op, e->key.order);
 }
 
 static __u64 total_lost(const struct ks_snapshot *d)
@@ -466,13 +467,11 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 
 	fprintf(f, "\n=== tree %u ===\n", t);
 	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
-		if (!(r->op_mask & (1U << op)))
-			continue;
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 			const struct khoscope_hist *h = &d->hist[t][op][o];
 			__u64 calls = ks_hist_calls(h);
 
-			if (!(r->order_mask & (1ULL << o)) || !calls)
+			if (!shown(r, op, o) || !calls)
 				continue;
 			any = true;
 			fprintf(f, "\n%s, order %u: %llu calls, %llu errors, avg ",
@@ -636,8 +635,7 @@ void ks_print_json(FILE *f, const struct ks_report *r)
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 			const struct khoscope_hist *h = &d->hist[t][op][o];
 
-			if (!(r->op_mask & (1U << op)) || !(r->order_mask & (1ULL << o)) ||
-			    !ks_hist_calls(h))
+			if (!shown(r, op, o) || !ks_hist_calls(h))
 				continue;
 			if (!first)
 				fputc(',', j);

@@ -23,20 +23,19 @@ struct ks_error {
 struct ks_walks {
 	__u64 count;
 	__u64 sum_ns;
-	__u64 max_ns;		/* in a delta: the longest walk of the interval */
+	__u64 max_ns;		/* longest walk since the caller last reset it */
 	__u64 keys;
 	__u64 nodes;
 	__u64 errors;
 };
 
-/* Why an event was not counted where it belongs. */
+/*
+ * Why an event was not counted where it belongs: lost[] holds the BPF
+ * counters (enum khoscope_counter) and, after them, the program runs the
+ * kernel skipped (recursion_misses of every program).
+ */
 enum ks_lost {
-	KS_LOST_RINGBUF_FULL,
-	KS_LOST_ERRORS_FULL,
-	KS_LOST_ORDER_OVERFLOW,
-	KS_LOST_TREE_OVERFLOW,
-	KS_LOST_LEVEL_OVERFLOW,
-	KS_LOST_RECURSION,	/* program runs the kernel skipped (recursion_misses) */
+	KS_LOST_RECURSION = KHOSCOPE_NR_COUNTERS,
 	KS_NR_LOST,
 };
 
@@ -135,7 +134,6 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
 		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
-const char *ks_lost_name(enum ks_lost lost);
 
 void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 			const char *val_type);

@@ -53,12 +53,7 @@ case "$KHOSCOPE_STAGE" in
 
 	wl_load
 	cat "$WL/restore" | tee /tmp/restore
-	check "the driver found its record" "$(field record </tmp/restore)" found
-	check "every remaining object restored" "$(field restored </tmp/restore)" "$objects"
-	check "no object failed to restore" "$(field failed </tmp/restore)" 0
-	check "no page with wrong content" "$(field bad_pages </tmp/restore)" 0
-	orders_of /tmp/restore >/tmp/restored
-	check "restored keys per order = ground truth before kexec" "$(flat /tmp/restored)" "$(flat /tmp/truth)"
+	check_restored /tmp/restore "$objects" /tmp/truth
 
 	cat "$KHO_DEBUGFS/in/restore_stats" | tee /tmp/stats
 	check "boot walk succeeded" "$(field retrieve_ret </tmp/stats)" 0

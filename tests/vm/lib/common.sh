@@ -187,3 +187,16 @@ section() {
 	cat "$2"
 	echo "@@END $1"
 }
+
+# check_restored RESTORE OBJECTS TRUTH: the driver's restore report RESTORE
+# (in the next kernel) found its record and restored all OBJECTS objects
+# with the right content, keys per order equal to the "order keys" list in
+# the file TRUTH.
+check_restored() {
+	check "the driver found its record" "$(field record <"$1")" found
+	check "every remaining object restored" "$(field restored <"$1")" "$2"
+	check "no object failed to restore" "$(field failed <"$1")" 0
+	check "no page with wrong content" "$(field bad_pages <"$1")" 0
+	orders_of "$1" >/tmp/restored
+	check "restored keys per order = ground truth before kexec" "$(flat /tmp/restored)" "$(flat "$3")"
+}
