@@ -35,7 +35,7 @@ USER_HDRS	:= user/report.h include/khoscope.h
 UNIT_OUT	:= $(BUILD)/unit
 UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
-UNIT_TESTS	:= $(UNIT_OUT)/test_report
+UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_bits
 
 # The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
 # patched tree, built against tests/shim.
@@ -118,6 +118,10 @@ FORCE:
 $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c user/report.c
+
+$(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(UNIT_CFLAGS) -fno-builtin -Ibpf -o $@ tests/unit/test_bits.c
 
 $(VMLINUX):
 	$(Q)scripts/build-kernel

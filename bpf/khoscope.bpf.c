@@ -31,11 +31,10 @@ const volatile __u32 self_tgid;		/* khoscope's own walks are not counted */
 
 /*
  * Set by the loader at run time: base_gen[tree] is the baseline walk's
- * generation + 1 (0: no baseline, every change counts), published before
- * joined is set.
+ * generation + 1, or 0 for a tree with no baseline (every change counts).
+ * KHOSCOPE_GEN_UNJOINED until then: changes go to the ring buffer.
  */
-__u64 base_gen[KHOSCOPE_NR_TREES];
-__u32 joined;
+__u64 base_gen[KHOSCOPE_NR_TREES] = { [0 ... KHOSCOPE_NR_TREES - 1] = KHOSCOPE_GEN_UNJOINED };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -89,25 +88,18 @@ static __always_inline bool in_range(__u32 v, __u32 nr, enum khoscope_counter ct
 	return false;
 }
 
-/* Order of a page key: its highest set bit is 64 - PAGE_SHIFT - order. */
-static __always_inline __u32 key_order(__u64 key)
-{
-	__u64 msb = log2l(key);
-
-	if (key <= 1 || msb > 64 - KHOSCOPE_PAGE_SHIFT)
-		return 0;
-	return 64 - KHOSCOPE_PAGE_SHIFT - msb;
-}
-
 /*
  * Should a change of this generation count? 1: yes; 0: the baseline walk
- * saw it; -1: no baseline yet, the caller queues it for the loader.
+ * saw it; -1: no baseline yet, the caller queues it for the loader. One
+ * load and one compare when it counts, the common case.
  */
 static __always_inline int newer_than_baseline(__u32 tree, __u64 gen)
 {
-	if (!*(volatile __u32 *)&joined)
-		return -1;
-	return gen >= *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
+	__u64 base = *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
+
+	if (gen >= base)
+		return 1;
+	return base == KHOSCOPE_GEN_UNJOINED ? -1 : 0;
 }
 
 /*
@@ -158,17 +150,31 @@ static __always_inline void record_error(enum khoscope_op op, __u32 order,
 		count(KHOSCOPE_CTR_ERRORS_FULL);
 }
 
+/* Count an event outside the maps' ranges as lost (the slow path). */
+static __always_inline void count_overflow(__u32 tree_id, __u32 order)
+{
+	if (tree_id >= KHOSCOPE_NR_TREES)
+		count(KHOSCOPE_CTR_TREE_OVERFLOW);
+	else if (order >= KHOSCOPE_NR_ORDERS)
+		count(KHOSCOPE_CTR_ORDER_OVERFLOW);
+}
+
+/*
+ * The hot path, run for every preserve and unpreserve: kept to one map
+ * lookup and few branches (see log2l()).
+ */
 static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u64 gen,
 					  bool changed, __u64 duration_ns, enum khoscope_op op)
 {
-	__u32 order = key_order(key), idx;
+	__u32 order = kho_key_order(key), idx;
 	struct khoscope_hist *hist;
 	__u64 slot;
 	int newer;
 
-	if (!in_range(tree_id, KHOSCOPE_NR_TREES, KHOSCOPE_CTR_TREE_OVERFLOW) ||
-	    !in_range(order, KHOSCOPE_NR_ORDERS, KHOSCOPE_CTR_ORDER_OVERFLOW))
+	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
+		count_overflow(tree_id, order);
 		return 0;
+	}
 	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
 	hist = bpf_map_lookup_elem(&hists, &idx);
 	if (!hist)
@@ -179,8 +185,7 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u
 		slot = KHOSCOPE_NR_SLOTS - 1;
 	hist->slots[slot]++;
 	hist->sum_ns += duration_ns;
-	if (!duration_ns)
-		hist->untimed++;
+	hist->untimed += GT_BIT(1, duration_ns);	/* duration_ns == 0 */
 	if (ret) {
 		hist->errors++;
 		record_error(op, order, ret, tree_id);

@@ -23,6 +23,8 @@ _Static_assert((KHOSCOPE_NR_TREES & (KHOSCOPE_NR_TREES - 1)) == 0,
 #define KHOSCOPE_MAX_ERRORS	1024
 /* Ring buffer for walks and for the changes seen before the baseline join. */
 #define KHOSCOPE_RINGBUF_BYTES	(4U << 20)
+/* base_gen[] before the loader has joined its walk with the events. */
+#define KHOSCOPE_GEN_UNJOINED	(~0ULL)
 /* Bytes per radix node and per page (x86-64). */
 #define KHOSCOPE_NODE_SIZE	4096
 #define KHOSCOPE_PAGE_SHIFT	12

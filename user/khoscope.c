@@ -508,6 +508,8 @@ static void disable_twins(struct khoscope_bpf *skel, bool use_btf)
  */
 static int join_baseline(struct khoscope_bpf *skel, struct ks_shape *base)
 {
+	unsigned int t;
+
 	if (read_shape(base))
 		return -1;
 	if (base->tree >= KHOSCOPE_NR_TREES) {
@@ -515,8 +517,13 @@ static int join_baseline(struct khoscope_bpf *skel, struct ks_shape *base)
 			"follows ids below %d\n", base->tree, KHOSCOPE_NR_TREES);
 		return -1;
 	}
-	skel->bss->base_gen[base->tree] = base->gen + 1;
-	__atomic_store_n(&skel->bss->joined, 1, __ATOMIC_RELEASE);
+	/*
+	 * One store per tree publishes its join: the walked tree counts what
+	 * is newer than the walk, every other tree counts every change.
+	 */
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		__atomic_store_n(&skel->data->base_gen[t], t == base->tree ? base->gen + 1 : 0,
+				 __ATOMIC_RELEASE);
 	return 0;
 }
 
