@@ -26,10 +26,10 @@ unsigned long get_zeroed_page(gfp_t gfp)
 
 	if (shim_fail_after >= 0 && shim_fail_after-- == 0)
 		return 0;
-	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	if (!p)
+	/* The page, then its struct page (virt_to_page()). */
+	if (posix_memalign(&p, PAGE_SIZE, PAGE_SIZE + sizeof(struct page)))
 		return 0;
-	memset(p, 0, PAGE_SIZE);
+	memset(p, 0, PAGE_SIZE + sizeof(struct page));
 	__atomic_add_fetch(&shim_pages_live, 1, __ATOMIC_RELAXED);
 	return (unsigned long)p;
 }
@@ -38,6 +38,8 @@ void free_page(unsigned long addr)
 {
 	if (!addr)
 		return;
+	/* The page allocator expects the owner to have cleared it. */
+	assert(!virt_to_page((void *)addr)->private);
 	__atomic_sub_fetch(&shim_pages_live, 1, __ATOMIC_RELAXED);
 	free((void *)addr);
 }

@@ -65,6 +65,22 @@ void shim_warn(const char *file, int line, const char *cond);
 static inline phys_addr_t virt_to_phys(const volatile void *p) { return (uintptr_t)p; }
 static inline void *phys_to_virt(phys_addr_t p) { return (void *)(uintptr_t)p; }
 
+/*
+ * struct page: what the tree keeps of it, its private word. Each page the
+ * shim allocates carries its struct page right behind it (see shim.c).
+ */
+struct page {
+	unsigned long private;
+};
+
+static inline struct page *virt_to_page(const void *p)
+{
+	return (struct page *)(((uintptr_t)p & ~(PAGE_SIZE - 1)) + PAGE_SIZE);
+}
+
+#define page_private(page)		((page)->private)
+#define set_page_private(page, v)	((page)->private = (v))
+
 /* Page allocator: counted, can fail on demand. */
 unsigned long get_zeroed_page(gfp_t gfp);
 void free_page(unsigned long addr);

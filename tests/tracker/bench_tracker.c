@@ -221,6 +221,15 @@ static void *run_job(void *arg)
 	return NULL;
 }
 
+/* Add (or delete) the whole workload in this thread. */
+static void run_phase_inline(const struct workload *w, struct kho_radix_tree *tree,
+			     struct flat *flat, bool del)
+{
+	struct job job = { w, tree, flat, 0, 1, del };
+
+	run_job(&job);
+}
+
 /* Add (or delete) the whole workload with threads; return ns. */
 static double run_phase(const struct workload *w, struct kho_radix_tree *tree,
 			struct flat *flat, int threads, bool del)
@@ -327,6 +336,63 @@ static void bench(const char *layout, unsigned int order, unsigned long gib)
 	free(w.items);
 }
 
+/*
+ * Thrash: one key added and deleted over and over next to 1 GiB of dense
+ * order-0 keys, where its add needs a new leaf ("leaf": the pfn right after
+ * them) or a new path of four tables and a leaf ("path": far away). A
+ * tree that frees empty nodes allocates and frees them on every cycle.
+ */
+static void bench_thrash(void)
+{
+	static const struct { const char *name; unsigned long pfn; } where[] = {
+		{ "thrash_leaf_ns", 1UL << 18 },
+		{ "thrash_path_ns", 1UL << 39 },
+	};
+	const unsigned long cycles = 200000;
+	struct workload w;
+	unsigned int k;
+	int r;
+
+	make_workload(&w, "dense", 0, 1);
+	/* The floor has no nodes: where the key lies makes no difference. */
+	for (k = 0; k < (use_floor ? 1 : ARRAY_SIZE(where)); k++) {
+		unsigned long key = encode_key(where[k].pfn, 0), c;
+		double v[16];
+
+		for (r = 0; r < repeat; r++) {
+			struct kho_radix_tree tree = {};
+			struct flat *flat = NULL;
+			struct item it = { where[k].pfn, 0 };
+			struct workload one = { &it, 1, where[k].pfn + 1 };
+			double t0;
+
+			if (use_floor) {
+				flat = flat_new(where[k].pfn + 1);
+				t0 = now_ns();
+				for (c = 0; c < cycles; c++) {
+					run_phase_inline(&one, NULL, flat, false);
+					run_phase_inline(&one, NULL, flat, true);
+				}
+				v[r] = (now_ns() - t0) / cycles;
+				flat_free(flat);
+				continue;
+			}
+			kho_radix_init_tree(&tree, NULL);
+			run_phase(&w, &tree, NULL, 1, false);
+			t0 = now_ns();
+			for (c = 0; c < cycles; c++) {
+				if (kho_radix_add_key(&tree, key))
+					abort();
+				kho_radix_del_key(&tree, key);
+			}
+			v[r] = (now_ns() - t0) / cycles;
+			kho_radix_destroy_tree(&tree);
+		}
+		emit("thrash", 1, 0, 1, where[k].name, median(v, repeat), "ns/cycle");
+	}
+	free(w.items);
+}
+
 /* One add phase and one delete phase, for instruction counting. */
 static int insns_only(const char *layout, unsigned int order, unsigned long gib)
 {
@@ -386,5 +452,6 @@ int main(int argc, char **argv)
 				bench(layouts[li], orders[oi], sizes[s]);
 		bench("mixed", 0, sizes[s]);
 	}
+	bench_thrash();
 	return 0;
 }

@@ -2,8 +2,8 @@
 /*
  * libFuzzer target: a byte string is a sequence of operations on one tree
  * (add, delete, walk, fail the Nth next allocation), checked against the
- * reference model after each walk and at the end; the tree must free every
- * page it allocated.
+ * reference model after each walk and at the end: the same keys, exactly the
+ * fewest nodes for them (empty nodes are freed), and no other page held.
  *
  * Each operation is 1 byte of opcode and 2 of argument; keys come from a
  * small pool that spans orders, leaves and the edges of the key space, so
@@ -75,6 +75,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		case 3:
 			walk_tree(&tree, &w);
 			check(walk_matches(&w, &m));
+			check(walk_nodes_minimal(&w, &m, live0));
 			break;
 		default:
 			shim_fail_after = arg % 6;
@@ -84,6 +85,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	shim_fail_after = -1;
 	walk_tree(&tree, &w);
 	check(walk_matches(&w, &m));
+	check(walk_nodes_minimal(&w, &m, live0));
 	check(shim_warnings == 0);
 	kho_radix_destroy_tree(&tree);
 	check(shim_pages_live == live0);

@@ -5,6 +5,7 @@
  * at every order and at the edges of the key space, minimal node counts,
  * an allocation failure at every possible point, and the trace events.
  */
+#include <unistd.h>
 #include "tracker.h"
 #include "test.h"
 
@@ -189,13 +190,10 @@ TEST(alloc_failure_at_every_point)
 		shim_trace_reset();
 		ASSERT_EQ(kho_radix_add_key(tree, key), 0);
 		needed = count_events(EV_NODE_ALLOC, 0);
+		/* The delete frees what the add allocated: the tree is as before. */
 		kho_radix_del_key(tree, key);
-		/* Deleting leaves the nodes: rebuild the tree without them. */
-		free_tree(tree);
-		tree = new_tree();
-		for (size_t i = 0; i < m.nr; i++)
-			ASSERT_EQ(kho_radix_add_key(tree, m.keys[i]), 0);
-		live = shim_pages_live;
+		ASSERT_EQ(count_events(EV_NODE_FREE, 0), needed);
+		ASSERT_EQ(shim_pages_live, live);
 
 		for (n = 0; n < (long)needed; n++) {
 			shim_trace_reset();
@@ -513,6 +511,281 @@ TEST(walk_generation_joins_the_events_exactly)
 	model_free(&m);
 	free(w.keys);
 	free(end.keys);
+}
+
+/* Pick a live key of the model at random. */
+static unsigned long any_key(const struct model *m)
+{
+	return m->keys[rnd() % m->nr];
+}
+
+/*
+ * After every add and every delete, the tree holds exactly the fewest
+ * nodes its keys need: a delete frees the leaf it empties and every table
+ * above that it empties, but never the root. Every node freed fires its
+ * event.
+ */
+TEST(minimal_nodes_after_every_operation)
+{
+	static const unsigned int orders[] = { 0, 0, 3, 9, 18 };
+	unsigned long live0 = shim_pages_live;
+	struct kho_radix_tree *tree;
+	struct walk_result w = {};
+	struct model m = {};
+	int i;
+
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	tree = new_tree();
+	for (i = 0; i < 4000; i++) {
+		unsigned int order = orders[rnd() % ARRAY_SIZE(orders)];
+		/* Mostly near each other, so that leaves and tables fill and empty. */
+		unsigned long span = rnd() % 4 ? 1UL << 18 : 1UL << 40;
+		unsigned long pfn = (rnd() % span) & ~((1UL << order) - 1);
+
+		if (m.nr && rnd() % 2) {
+			unsigned long key = any_key(&m);
+
+			kho_radix_del_key(tree, key);
+			model_del(&m, key);
+		} else {
+			ASSERT_EQ(kho_radix_add_key(tree, encode_key(pfn, order)), 0);
+			model_add(&m, encode_key(pfn, order));
+		}
+		walk_tree(tree, &w);
+		ASSERT_TRUE(walk_matches(&w, &m));
+		ASSERT_TRUE(walk_nodes_minimal(&w, &m, live0));
+	}
+	/* Emptied in random order, down to the root alone. */
+	while (m.nr) {
+		unsigned long key = any_key(&m);
+
+		kho_radix_del_key(tree, key);
+		model_del(&m, key);
+		if (m.nr % 64 == 0) {
+			walk_tree(tree, &w);
+			ASSERT_TRUE(walk_matches(&w, &m));
+			ASSERT_TRUE(walk_nodes_minimal(&w, &m, live0));
+		}
+	}
+	walk_tree(tree, &w);
+	ASSERT_EQ(walk_total_nodes(&w), 1);
+	ASSERT_EQ(w.nodes[LEVELS - 1], 1);
+	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(count_events(EV_NODE_ALLOC, 0) - count_events(EV_NODE_FREE, 0), 1);
+	ASSERT_EQ(shim_warnings, 0);
+	shim_trace_enabled = false;
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, live0);
+	model_free(&m);
+	free(w.keys);
+}
+
+/*
+ * Cycles of preserving 1 GiB of order-0 pages plus order-9 ones and
+ * unpreserving them all: each cycle ends with the root alone, and allocates
+ * the same nodes again.
+ */
+TEST(churn_ends_with_the_root_alone)
+{
+	unsigned long live0 = shim_pages_live, allocs = 0;
+	struct kho_radix_tree *tree = new_tree();
+	struct walk_result w = {};
+	int cycle;
+
+	shim_trace_enabled = true;
+	for (cycle = 0; cycle < 4; cycle++) {
+		unsigned long pfn;
+
+		shim_trace_reset();
+		for (pfn = 0; pfn < (1UL << 18); pfn++)
+			ASSERT_EQ(kho_radix_add_key(tree, encode_key(pfn, 0)), 0);
+		for (pfn = 1UL << 30; pfn < (1UL << 30) + (64UL << 9); pfn += 1UL << 9)
+			ASSERT_EQ(kho_radix_add_key(tree, encode_key(pfn, 9)), 0);
+		walk_tree(tree, &w);
+		ASSERT_EQ(w.nr, (1UL << 18) + 64);
+		if (cycle)
+			ASSERT_EQ(count_events(EV_NODE_ALLOC, 0), allocs);
+		allocs = count_events(EV_NODE_ALLOC, 0);
+		ASSERT_EQ(allocs, walk_total_nodes(&w) - 1);
+
+		for (pfn = 0; pfn < (1UL << 18); pfn++)
+			kho_radix_del_key(tree, encode_key(pfn, 0));
+		for (pfn = 1UL << 30; pfn < (1UL << 30) + (64UL << 9); pfn += 1UL << 9)
+			kho_radix_del_key(tree, encode_key(pfn, 9));
+		walk_tree(tree, &w);
+		ASSERT_EQ(w.nr, 0);
+		ASSERT_EQ(walk_total_nodes(&w), 1);
+		ASSERT_EQ(shim_pages_live - live0, 1);
+		ASSERT_EQ(count_events(EV_NODE_FREE, 0), allocs);
+	}
+	ASSERT_EQ(shim_warnings, 0);
+	shim_trace_enabled = false;
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, live0);
+	free(w.keys);
+}
+
+/* A tree built on a given root (the incoming one) never frees its nodes. */
+TEST(tree_on_a_given_root_keeps_its_nodes)
+{
+	struct kho_radix_tree *src = new_tree(), tree = {};
+	unsigned long live0, key = encode_key(0x4242, 0);
+	struct walk_result w = {};
+
+	ASSERT_EQ(kho_radix_add_key(src, key), 0);
+	ASSERT_EQ(kho_radix_init_tree(&tree, src->root), 0);
+	live0 = shim_pages_live;
+	kho_radix_del_key(&tree, key);
+	walk_tree(&tree, &w);
+	ASSERT_EQ(w.nr, 0);
+	ASSERT_EQ(walk_total_nodes(&w), LEVELS);
+	ASSERT_EQ(shim_pages_live, live0);
+	free_tree(src);	/* owns the nodes */
+	free(w.keys);
+}
+
+#define NR_THREADS	4
+#define THREAD_OPS	20000
+
+struct worker {
+	pthread_t thread;
+	struct kho_radix_tree *tree;
+	struct model m;
+	unsigned long long rng;
+	unsigned int id;
+	bool failed;
+};
+
+static unsigned long worker_rnd(struct worker *wk)
+{
+	wk->rng ^= wk->rng >> 12;
+	wk->rng ^= wk->rng << 25;
+	wk->rng ^= wk->rng >> 27;
+	return wk->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * Adds and deletes of the thread's own keys: every NR_THREADS-th pfn, so
+ * that the threads share leaves and tables, and fill and empty them under
+ * each other.
+ */
+static void *worker_ops(void *arg)
+{
+	struct worker *wk = arg;
+	int i;
+
+	for (i = 0; i < THREAD_OPS; i++) {
+		unsigned long slot = worker_rnd(wk) % (1UL << 14);
+		unsigned long span = worker_rnd(wk) % 8 ? 1 : 1UL << 12;
+		unsigned long key = encode_key((slot * span) * NR_THREADS + wk->id, 0);
+		bool found;
+
+		model_find(&wk->m, key, &found);
+		if (found) {
+			kho_radix_del_key(wk->tree, key);
+			model_del(&wk->m, key);
+		} else if (kho_radix_add_key(wk->tree, key)) {
+			wk->failed = true;
+			break;
+		} else {
+			model_add(&wk->m, key);
+		}
+	}
+	return NULL;
+}
+
+static void *worker_empty(void *arg)
+{
+	struct worker *wk = arg;
+
+	while (wk->m.nr) {
+		kho_radix_del_key(wk->tree, wk->m.keys[wk->m.nr - 1]);
+		wk->m.nr--;
+	}
+	return NULL;
+}
+
+struct walker {
+	struct kho_radix_tree *tree;
+	volatile bool stop;
+	unsigned long walks;
+	bool failed;
+};
+
+static void *walker_loop(void *arg)
+{
+	struct walker *wl = arg;
+	struct walk_result w = {};
+
+	while (!wl->stop) {
+		walk_tree(wl->tree, &w);
+		if (w.ret || !w.ascending)
+			wl->failed = true;
+		wl->walks++;
+		usleep(1000);	/* a walk holds the lock: let the others in */
+	}
+	free(w.keys);
+	return NULL;
+}
+
+/*
+ * Threads adding and deleting keys that share leaves, and a thread walking
+ * all along: every walk is whole and ordered, the final tree holds exactly
+ * the union of the threads' keys in the fewest nodes, and emptying it from
+ * all threads at once leaves the root alone.
+ */
+TEST(concurrent_adds_deletes_and_walks)
+{
+	unsigned long live0 = shim_pages_live;
+	struct kho_radix_tree *tree = new_tree();
+	struct worker wk[NR_THREADS] = {};
+	struct walker wl = { .tree = tree };
+	struct walk_result w = {};
+	struct model all = {};
+	pthread_t walker;
+	size_t k;
+	int t;
+
+	ASSERT_EQ(pthread_create(&walker, NULL, walker_loop, &wl), 0);
+	for (t = 0; t < NR_THREADS; t++) {
+		wk[t].tree = tree;
+		wk[t].id = t;
+		wk[t].rng = 0x9e3779b97f4a7c15ULL * (t + 1);
+		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_ops, &wk[t]), 0);
+	}
+	for (t = 0; t < NR_THREADS; t++)
+		pthread_join(wk[t].thread, NULL);
+	wl.stop = true;
+	pthread_join(walker, NULL);
+	ASSERT_TRUE(!wl.failed);
+	ASSERT_TRUE(wl.walks > 0);
+
+	for (t = 0; t < NR_THREADS; t++) {
+		ASSERT_TRUE(!wk[t].failed);
+		for (k = 0; k < wk[t].m.nr; k++)
+			model_add(&all, wk[t].m.keys[k]);
+	}
+	walk_tree(tree, &w);
+	ASSERT_TRUE(walk_matches(&w, &all));
+	ASSERT_TRUE(walk_nodes_minimal(&w, &all, live0));
+
+	for (t = 0; t < NR_THREADS; t++)
+		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_empty, &wk[t]), 0);
+	for (t = 0; t < NR_THREADS; t++)
+		pthread_join(wk[t].thread, NULL);
+	walk_tree(tree, &w);
+	ASSERT_EQ(w.nr, 0);
+	ASSERT_EQ(walk_total_nodes(&w), 1);
+	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(shim_warnings, 0);
+
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, live0);
+	for (t = 0; t < NR_THREADS; t++)
+		model_free(&wk[t].m);
+	model_free(&all);
+	free(w.keys);
 }
 
 int main(int argc, char **argv)

@@ -136,7 +136,7 @@ static inline unsigned long walk_total_nodes(const struct walk_result *w)
 static inline bool walk_matches(const struct walk_result *w, const struct model *m)
 {
 	return w->ret == 0 && w->ascending && w->nr == m->nr &&
-	       !memcmp(w->keys, m->keys, m->nr * sizeof(*m->keys));
+	       (!m->nr || !memcmp(w->keys, m->keys, m->nr * sizeof(*m->keys)));
 }
 
 /* Fewest nodes per level for the model's keys: distinct prefixes. */
@@ -160,6 +160,24 @@ static inline void minimal_nodes(const struct model *m, unsigned long *nodes)
 	}
 	/* The root exists even for an empty tree. */
 	nodes[LEVELS - 1] = 1;
+}
+
+/*
+ * The walk's nodes per level are the fewest the model's keys need, and the
+ * tree holds no page besides them (live0: the shim's live pages before the
+ * tree was made).
+ */
+static inline bool walk_nodes_minimal(const struct walk_result *w, const struct model *m,
+				      unsigned long live0)
+{
+	unsigned long want[LEVELS];
+	int l;
+
+	minimal_nodes(m, want);
+	for (l = 0; l < LEVELS; l++)
+		if (w->nodes[l] != want[l])
+			return false;
+	return shim_pages_live - live0 == walk_total_nodes(w);
 }
 
 #endif /* __KHO_TRACKER_H */

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# Preserve a mixed workload, unpreserve half of it, kexec: the next kernel
+# Churn first (preserve and unpreserve 32 MiB: the nodes it needed are freed
+# again), then preserve a mixed workload, unpreserve half of it, kexec: the
+# next kernel
 # restores every remaining folio, range and area with the right order and
 # content, the tree it received holds exactly what was left (so nothing
 # unpreserved came back), and its restore statistics match the last walk
@@ -15,6 +17,12 @@ case "$KHOSCOPE_STAGE" in
 1)
 	wl_load
 	radix_report >/tmp/before
+	wl folios 8192 0
+	wl folios 16 6
+	wl unpreserve all
+	radix_report >/tmp/churned
+	check "after the churn: the nodes from before" "$(levels_of /tmp/churned | tr '\n' ';')" \
+		"$(levels_of /tmp/before | tr '\n' ';')"
 	wl folios 2048 0
 	wl folios 256 3 strided
 	wl folios 16 9 random
