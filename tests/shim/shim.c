@@ -83,7 +83,9 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 	e = &shim_events[shim_nr_events++];
 	memset(e, 0, sizeof(*e));
 	e->type = type;
+#ifndef SHIM_STOCK	/* stock 7.3's trees have no id (and send no events) */
 	e->tree = tree->id;
+#endif
 	e->a = a;
 	e->b = b;
 	e->ret = ret;

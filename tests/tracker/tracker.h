@@ -103,6 +103,16 @@ static inline int walk_leaf(unsigned long key, void *data)
 	return 0;
 }
 
+#ifdef SHIM_STOCK
+/* Stock 7.3's node callback has no level: count every node at level 0. */
+static inline int walk_node(phys_addr_t phys, void *data)
+{
+	struct walk_result *w = data;
+
+	w->nodes[0]++;
+	return 0;
+}
+#else
 static inline int walk_node(phys_addr_t phys, unsigned int level, void *data)
 {
 	struct walk_result *w = data;
@@ -111,6 +121,7 @@ static inline int walk_node(phys_addr_t phys, unsigned int level, void *data)
 		w->nodes[level]++;
 	return 0;
 }
+#endif
 
 static inline void walk_tree(struct kho_radix_tree *tree, struct walk_result *w)
 {
