@@ -49,7 +49,7 @@ TRACKER_SRCS	= tests/shim/shim.c $(1)/kernel/liveupdate/kho_radix_tree.c
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools unit tracker bench bench-tracing demo check check-host check-vm clean distclean
+.PHONY: all help setup kernel guest tools unit tracker bench bench-tracing bench-restore demo check check-host check-vm clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -63,8 +63,9 @@ help:
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
 	@echo '  bench      benchmark the radix tree in user space (BENCH_SIZES="1 16", BENCH_REPEAT=5),'
-	@echo '             then bench-tracing'
+	@echo '             then bench-tracing and bench-restore'
 	@echo '  bench-tracing  tracing overhead in the VM: events off, khoscope, ftrace'
+	@echo '  bench-restore  the next kernel'"'"'s restore walk in the VM: stock walk against the series'
 	@echo '  clean      remove build/ except the kernel tree and objects'
 	@echo '  distclean  remove build/ entirely'
 	@echo 'Variables: V=1 shows full commands; JOBS=N sets kernel build parallelism.'
@@ -105,7 +106,7 @@ $(TRACKER_OUT)/bench_baseline: tests/tracker/bench_tracker.c $(TRACKER_DEPS) FOR
 bench: kernel
 	$(Q)$(MAKE) --no-print-directory $(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_baseline
 	$(Q)scripts/bench $(BENCH_SIZES)
-	$(Q)$(MAKE) --no-print-directory bench-tracing
+	$(Q)$(MAKE) --no-print-directory bench-tracing bench-restore
 
 bench-tracing: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -113,6 +114,10 @@ bench-tracing: kernel
 	$(Q)mkdir -p $(BUILD)/bench && sed -n 's/^BENCH-VM //p' $(BUILD)/vm/bench-vm.log >$(BUILD)/bench/tracing-overhead.json
 	$(Q)scripts/bench --tracing $(BUILD)/bench/tracing-overhead.json
 	@echo "bench: wrote $(BUILD)/bench/tracing-overhead.json"
+
+bench-restore: kernel
+	$(Q)$(MAKE) --no-print-directory guest
+	$(Q)scripts/bench-restore
 
 FORCE:
 

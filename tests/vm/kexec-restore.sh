@@ -48,7 +48,9 @@ case "$KHOSCOPE_STAGE" in
 		"$(flat /tmp/walked)" "$(flat /tmp/expected)"
 	[ "$checks_failed" -eq 0 ] || finish
 
-	vm-kexec "kwl.objects=$objects" "kwl.truth=$(unpairs /tmp/truth)" \
+	# memblock=debug: the next kernel logs every memblock reservation
+	# with its caller, so the restore walk's can be checked.
+	vm-kexec memblock=debug log_buf_len=8M "kwl.objects=$objects" "kwl.truth=$(unpairs /tmp/truth)" \
 		"kwl.walk=$(unpairs /tmp/walked)" \
 		"kwl.levels=$(levels_of /tmp/walk >/tmp/l; unpairs /tmp/l)"
 	die "vm-kexec returned"
@@ -70,6 +72,19 @@ case "$KHOSCOPE_STAGE" in
 	check "boot walk keys per order = last walk before kexec" "$(flat /tmp/booted)" "$(flat /tmp/walked)"
 	levels_of /tmp/stats >/tmp/blevels
 	check "boot walk nodes per level = last walk before kexec" "$(flat /tmp/blevels)" "$(flat /tmp/levels)"
+	# The restore walk reserved exactly the preserved pages, each once,
+	# in runs of adjacent keys: never more calls than keys. (The caller
+	# logged is whichever function the reservation was inlined into.)
+	dmesg | sed -nE 's/.*__memblock_reserve: \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\].* (kho_mem_reserve_run|kho_preserved_memory_reserve|kho_mem_retrieve|kho_memory_init)\+.*/\1 \2/p' |
+		while read -r a b; do echo "$((a)) $((b))"; done | sort -n >/tmp/reserved
+	keys=$(sed -n 2p /tmp/stats | field keys)
+	pages=$(sed -n 2p /tmp/stats | field pages)
+	set -- $(awk 'NR > 1 && $1 <= end { overlap++ } $2 > end { end = $2 }
+		{ bytes += $2 - $1 + 1 } END { printf "%d %.0f %d\n", NR, bytes, overlap }' /tmp/reserved)
+	echo "restore walk: $1 memblock reservations for $keys keys"
+	check "restore walk reserved the preserved bytes" "$2" "$((pages * 4096))"
+	check "restore walk reservations overlap nowhere" "$3" 0
+	check_true "restore walk made at most one reservation per key ($1 for $keys)" [ "$1" -ge 1 -a "$1" -le "$keys" ]
 	echo "boot walk: $(field retrieve_ns </tmp/stats) ns for $(sed -n 2p /tmp/stats | field keys) keys;" \
 		"scratch extension: $(field extend_scratch_ns </tmp/stats) ns"
 
