@@ -6,7 +6,7 @@
 # node the churn allocated has been freed (its kho events say so), and
 # khoscope, attached throughout, reports the walk's memory (checked on the
 # host by churn.check).
-# khoscope-vm-append: trace_buf_size=8M
+# khoscope-vm-append: trace_buf_size=8M test_kho.max_mem=4096
 . "${KHOSCOPE_SCENARIO_DIR}/common.sh"
 
 wl_load
