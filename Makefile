@@ -94,14 +94,14 @@ $(TRACKER_OUT)/fuzz_tracker: tests/tracker/fuzz_tracker.c $(TRACKER_DEPS) $(TRAC
 
 $(TRACKER_OUT)/bench_current: tests/tracker/bench_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
+	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
 
 # The baseline's source is made by scripts/tracker-src; always re-checked.
 # It is stock 7.3's tracker (SHIM_STOCK: no trace events, no tree id).
 $(TRACKER_OUT)/bench_baseline: tests/tracker/bench_tracker.c $(TRACKER_DEPS) FORCE | $(TRACKER_OUT)
 	$(call msg,CC,$@)
 	$(Q)base=$$(scripts/tracker-src baseline) && \
-		$(CC) -O2 -DSHIM_STOCK $(call TRACKER_CFLAGS,$$base) -o $@ $< $(call TRACKER_SRCS,$$base) -lpthread
+		$(CC) -O2 -DSHIM_STOCK -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$$base) -o $@ $< $(call TRACKER_SRCS,$$base) -lpthread
 
 bench: kernel
 	$(Q)$(MAKE) --no-print-directory $(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_baseline

@@ -4,11 +4,12 @@
  * a flat bitmap per order, indexed directly by pfn.
  *
  * Usage: bench_tracker VARIANT [SIZE_GIB...]
- *        bench_tracker VARIANT --insns LAYOUT ORDER GIB
+ *        bench_tracker VARIANT --insns LAYOUT ORDER GIB [batch]
  *   VARIANT names the tree source this binary was built from (baseline,
  *   current); "floor" runs the flat bitmap instead. --insns adds then
  *   deletes one workload once, single-threaded, for callgrind to count the
- *   instructions of run_job() (scripts/bench does that).
+ *   instructions of run_job() (scripts/bench does that); "batch" adds
+ *   and deletes BATCH_KEYS keys per lock.
  * Environment: BENCH_REPEAT (runs per figure, default 5).
  *
  * Prints one JSON object per figure on stdout, the median of the runs:
@@ -193,13 +194,68 @@ struct job {
 	struct flat *flat;
 	int thread, threads;
 	bool del;
+	unsigned int batch;	/* keys per lock, as kho_preserve_pages() does; 0: one */
 };
+
+#define BATCH_KEYS	512	/* about a vmalloc chunk's worth of pages */
+
+/*
+ * A batch of keys under one lock. Stock 7.3 has no batch API: its
+ * kho_preserve_pages() takes the lock for every key, and so does the
+ * baseline here.
+ */
+static void run_batch(struct job *j, size_t first)
+{
+	size_t i, end = first + (size_t)j->batch * j->threads;
+
+	if (end > j->w->nr)
+		end = j->w->nr;
+	if (use_floor)
+		pthread_mutex_lock(&j->flat->lock);
+#ifndef SHIM_STOCK
+	else
+		kho_radix_lock(j->tree);
+#endif
+	for (i = first; i < end; i += j->threads) {
+		const struct item *it = &j->w->items[i];
+		unsigned long key = encode_key(it->pfn, it->order);
+
+		if (use_floor) {
+			if (j->del)
+				__clear_bit(it->pfn >> it->order, j->flat->bits[it->order]);
+			else
+				__set_bit(it->pfn >> it->order, j->flat->bits[it->order]);
+#ifdef SHIM_STOCK
+		} else if (j->del) {
+			kho_radix_del_key(j->tree, key);
+		} else if (kho_radix_add_key(j->tree, key)) {
+			abort();
+#else
+		} else if (j->del) {
+			kho_radix_del_key_locked(j->tree, key);
+		} else if (kho_radix_add_key_locked(j->tree, key)) {
+			abort();
+#endif
+		}
+	}
+	if (use_floor)
+		pthread_mutex_unlock(&j->flat->lock);
+#ifndef SHIM_STOCK
+	else
+		kho_radix_unlock(j->tree);
+#endif
+}
 
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
 	size_t i;
 
+	if (j->batch) {
+		for (i = j->thread; i < j->w->nr; i += (size_t)j->batch * j->threads)
+			run_batch(j, i);
+		return NULL;
+	}
 	for (i = j->thread; i < j->w->nr; i += j->threads) {
 		const struct item *it = &j->w->items[i];
 
@@ -225,14 +281,14 @@ static void *run_job(void *arg)
 static void run_phase_inline(const struct workload *w, struct kho_radix_tree *tree,
 			     struct flat *flat, bool del)
 {
-	struct job job = { w, tree, flat, 0, 1, del };
+	struct job job = { w, tree, flat, 0, 1, del, 0 };
 
 	run_job(&job);
 }
 
-/* Add (or delete) the whole workload with threads; return ns. */
-static double run_phase(const struct workload *w, struct kho_radix_tree *tree,
-			struct flat *flat, int threads, bool del)
+/* Add (or delete) the whole workload with threads, in batches; return ns. */
+static double run_phase_batch(const struct workload *w, struct kho_radix_tree *tree,
+			      struct flat *flat, int threads, bool del, unsigned int batch)
 {
 	pthread_t tid[MAX_THREADS];
 	struct job jobs[MAX_THREADS];
@@ -240,12 +296,18 @@ static double run_phase(const struct workload *w, struct kho_radix_tree *tree,
 	int t;
 
 	for (t = 0; t < threads; t++) {
-		jobs[t] = (struct job){ w, tree, flat, t, threads, del };
+		jobs[t] = (struct job){ w, tree, flat, t, threads, del, batch };
 		pthread_create(&tid[t], NULL, run_job, &jobs[t]);
 	}
 	for (t = 0; t < threads; t++)
 		pthread_join(tid[t], NULL);
 	return now_ns() - t0;
+}
+
+static double run_phase(const struct workload *w, struct kho_radix_tree *tree,
+			struct flat *flat, int threads, bool del)
+{
+	return run_phase_batch(w, tree, flat, threads, del, 0);
 }
 
 static int count_leaf(unsigned long key, void *data)
@@ -337,6 +399,39 @@ static void bench(const char *layout, unsigned int order, unsigned long gib)
 }
 
 /*
+ * Batches of BATCH_KEYS keys under one lock, as kho_preserve_pages() and
+ * kho_preserve_vmalloc() add them, with one and two threads.
+ */
+static void bench_batch(const char *layout, unsigned long gib)
+{
+	double add[16], del[16];
+	struct workload w;
+	int threads, r;
+
+	make_workload(&w, layout, 0, gib);
+	for (threads = 1; threads <= MAX_THREADS; threads++) {
+		for (r = 0; r < repeat; r++) {
+			struct kho_radix_tree tree = {};
+			struct flat *flat = NULL;
+
+			if (use_floor)
+				flat = flat_new(w.pages);
+			else
+				kho_radix_init_tree(&tree, NULL);
+			add[r] = run_phase_batch(&w, &tree, flat, threads, false, BATCH_KEYS) / w.nr;
+			del[r] = run_phase_batch(&w, &tree, flat, threads, true, BATCH_KEYS) / w.nr;
+			if (use_floor)
+				flat_free(flat);
+			else
+				kho_radix_destroy_tree(&tree);
+		}
+		emit(layout, gib, 0, threads, "batch_add_ns", median(add, repeat), "ns/op");
+		emit(layout, gib, 0, threads, "batch_del_ns", median(del, repeat), "ns/op");
+	}
+	free(w.items);
+}
+
+/*
  * Thrash: one key added and deleted over and over next to 1 GiB of dense
  * order-0 keys, where its add needs a new leaf ("leaf": the pfn right after
  * them) or a new path of four tables and a leaf ("path": far away). A
@@ -393,8 +488,12 @@ static void bench_thrash(void)
 	free(w.items);
 }
 
-/* One add phase and one delete phase, for instruction counting. */
-static int insns_only(const char *layout, unsigned int order, unsigned long gib)
+/*
+ * One add phase and one delete phase, for instruction counting; in batches
+ * of @batch keys under one lock unless it is 0.
+ */
+static int insns_only(const char *layout, unsigned int order, unsigned long gib,
+		      unsigned int batch)
 {
 	struct kho_radix_tree tree = {};
 	struct flat *flat = NULL;
@@ -405,8 +504,8 @@ static int insns_only(const char *layout, unsigned int order, unsigned long gib)
 		flat = flat_new(w.pages);
 	else
 		kho_radix_init_tree(&tree, NULL);
-	run_phase(&w, &tree, flat, 1, false);
-	run_phase(&w, &tree, flat, 1, true);
+	run_phase_batch(&w, &tree, flat, 1, false, batch);
+	run_phase_batch(&w, &tree, flat, 1, true, batch);
 	printf("{\"ops\":%zu}\n", 2 * w.nr);
 	return 0;
 }
@@ -430,8 +529,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "BENCH_REPEAT must be 1..16\n");
 		return 2;
 	}
-	if (argc == 6 && !strcmp(argv[2], "--insns"))
-		return insns_only(argv[3], strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10));
+	if ((argc == 6 || argc == 7) && !strcmp(argv[2], "--insns"))
+		return insns_only(argv[3], strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10),
+				  argc == 7 ? BATCH_KEYS : 0);
 	if (argc > 2) {
 		nsizes = 0;
 		for (a = 2; a < argc && nsizes < 8; a++) {
@@ -451,6 +551,8 @@ int main(int argc, char **argv)
 			for (oi = 0; oi < 2; oi++)
 				bench(layouts[li], orders[oi], sizes[s]);
 		bench("mixed", 0, sizes[s]);
+		bench_batch("dense", sizes[s]);
+		bench_batch("random", sizes[s]);
 	}
 	bench_thrash();
 	return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: a byte string is a sequence of operations on one tree
- * (add, delete, walk, fail the Nth next allocation), checked against the
+ * (add, delete, the same for a run of keys under one lock, walk, fail the
+ * Nth next allocation), checked against the
  * reference model after each walk and at the end: the same keys, exactly the
  * fewest nodes for them (empty nodes are freed), and no other page held.
  *
@@ -39,6 +40,39 @@ static void check(bool ok)
 		__builtin_trap();
 }
 
+/*
+ * A batch: the run of up to 8 keys from @key on, as kho_preserve_pages()
+ * makes them, added or (those present) deleted under one lock. A failed
+ * add stops the batch, as it does there.
+ */
+static void batch(struct kho_radix_tree *tree, struct model *m, unsigned long key,
+		  unsigned int n, bool del)
+{
+	unsigned int k;
+	bool found;
+	int ret;
+
+	kho_radix_lock(tree);
+	for (k = 0; k < n; k++, key++) {
+		if (fls64(key) != fls64(key - k))
+			break;		/* past the keys of this order */
+		if (del) {
+			model_find(m, key, &found);
+			if (found) {
+				kho_radix_del_key_locked(tree, key);
+				model_del(m, key);
+			}
+			continue;
+		}
+		ret = kho_radix_add_key_locked(tree, key);
+		check(ret == 0 || (ret == -ENOMEM && shim_fail_after == -1));
+		if (ret)
+			break;
+		model_add(m, key);
+	}
+	kho_radix_unlock(tree);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	unsigned long live0 = shim_pages_live;
@@ -56,7 +90,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		bool found;
 		int ret;
 
-		switch (data[i] % 5) {
+		switch (data[i] % 7) {
 		case 0:
 		case 1:
 			ret = kho_radix_add_key(&tree, key);
@@ -76,6 +110,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			walk_tree(&tree, &w);
 			check(walk_matches(&w, &m));
 			check(walk_nodes_minimal(&w, &m, live0));
+			break;
+		case 4:
+		case 5:
+			batch(&tree, &m, key, 1 + (data[i] >> 4) % 8, data[i] % 7 == 5);
 			break;
 		default:
 			shim_fail_after = arg % 6;

@@ -626,6 +626,56 @@ TEST(churn_ends_with_the_root_alone)
 	free(w.keys);
 }
 
+/*
+ * The leaf that the last add or delete used is remembered to skip the
+ * descent; it is forgotten when a delete frees it, so that the next key of
+ * that leaf gets a new one (ASan would catch a write to the freed page).
+ * Deletes in a remembered leaf still prune when they empty it.
+ */
+TEST(remembered_leaf_never_outlives_its_leaf)
+{
+	unsigned long live0 = shim_pages_live, pfn;
+	struct kho_radix_tree *tree = new_tree();
+	struct walk_result w = {};
+	struct model m = {};
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		/* A leaf and its path appear, then go with its last key. */
+		ASSERT_EQ(kho_radix_add_key(tree, encode_key(0x1000, 0)), 0);
+		ASSERT_EQ(shim_pages_live - live0, LEVELS);
+		kho_radix_del_key(tree, encode_key(0x1000, 0));
+		ASSERT_EQ(shim_pages_live - live0, 1);
+	}
+	/* Same leaf again, keys added and deleted in address order. */
+	for (pfn = 0x1000; pfn < 0x1100; pfn++) {
+		ASSERT_EQ(kho_radix_add_key(tree, encode_key(pfn, 0)), 0);
+		model_add(&m, encode_key(pfn, 0));
+	}
+	ASSERT_EQ(kho_radix_add_key(tree, encode_key(0x1000, 0)), 0);	/* present */
+	for (pfn = 0x1000; pfn < 0x10ff; pfn++) {
+		kho_radix_del_key(tree, encode_key(pfn, 0));
+		model_del(&m, encode_key(pfn, 0));
+	}
+	walk_tree(tree, &w);
+	ASSERT_TRUE(walk_matches(&w, &m));
+	ASSERT_TRUE(walk_nodes_minimal(&w, &m, live0));
+	/* The leaf's last key, deleted through the remembered leaf. */
+	kho_radix_del_key(tree, encode_key(0x10ff, 0));
+	model_del(&m, encode_key(0x10ff, 0));
+	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(kho_radix_add_key(tree, encode_key(0x10fe, 0)), 0);
+	model_add(&m, encode_key(0x10fe, 0));
+	walk_tree(tree, &w);
+	ASSERT_TRUE(walk_matches(&w, &m));
+	ASSERT_TRUE(walk_nodes_minimal(&w, &m, live0));
+	ASSERT_EQ(shim_warnings, 0);
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, live0);
+	model_free(&m);
+	free(w.keys);
+}
+
 /* A tree built on a given root (the incoming one) never frees its nodes. */
 TEST(tree_on_a_given_root_keeps_its_nodes)
 {
@@ -666,6 +716,38 @@ static unsigned long worker_rnd(struct worker *wk)
 }
 
 /*
+ * Odd threads add and delete in batches of BATCH keys under one lock, as
+ * kho_preserve_pages() does; even threads take the lock for every key.
+ */
+#define BATCH		16
+
+static void worker_lock(struct worker *wk, int i)
+{
+	if (wk->id % 2 && i % BATCH == 0)
+		kho_radix_lock(wk->tree);
+}
+
+static void worker_unlock(struct worker *wk, int i, bool last)
+{
+	if (wk->id % 2 && (i % BATCH == BATCH - 1 || last))
+		kho_radix_unlock(wk->tree);
+}
+
+static int worker_add(struct worker *wk, unsigned long key)
+{
+	return wk->id % 2 ? kho_radix_add_key_locked(wk->tree, key)
+			  : kho_radix_add_key(wk->tree, key);
+}
+
+static void worker_del(struct worker *wk, unsigned long key)
+{
+	if (wk->id % 2)
+		kho_radix_del_key_locked(wk->tree, key);
+	else
+		kho_radix_del_key(wk->tree, key);
+}
+
+/*
  * Adds and deletes of the thread's own keys: every NR_THREADS-th pfn, so
  * that the threads share leaves and tables, and fill and empty them under
  * each other.
@@ -681,16 +763,19 @@ static void *worker_ops(void *arg)
 		unsigned long key = encode_key((slot * span) * NR_THREADS + wk->id, 0);
 		bool found;
 
+		worker_lock(wk, i);
 		model_find(&wk->m, key, &found);
 		if (found) {
-			kho_radix_del_key(wk->tree, key);
+			worker_del(wk, key);
 			model_del(&wk->m, key);
-		} else if (kho_radix_add_key(wk->tree, key)) {
+		} else if (worker_add(wk, key)) {
 			wk->failed = true;
+			worker_unlock(wk, i, true);
 			break;
 		} else {
 			model_add(&wk->m, key);
 		}
+		worker_unlock(wk, i, i == THREAD_OPS - 1);
 	}
 	return NULL;
 }
@@ -698,10 +783,13 @@ static void *worker_ops(void *arg)
 static void *worker_empty(void *arg)
 {
 	struct worker *wk = arg;
+	int i;
 
-	while (wk->m.nr) {
-		kho_radix_del_key(wk->tree, wk->m.keys[wk->m.nr - 1]);
+	for (i = 0; wk->m.nr; i++) {
+		worker_lock(wk, i);
+		worker_del(wk, wk->m.keys[wk->m.nr - 1]);
 		wk->m.nr--;
+		worker_unlock(wk, i, !wk->m.nr);
 	}
 	return NULL;
 }
@@ -730,8 +818,8 @@ static void *walker_loop(void *arg)
 }
 
 /*
- * Threads adding and deleting keys that share leaves, and a thread walking
- * all along: every walk is whole and ordered, the final tree holds exactly
+ * Threads adding and deleting keys that share leaves, one key or a batch
+ * per lock, and a thread walking all along: every walk is whole and ordered, the final tree holds exactly
  * the union of the threads' keys in the fewest nodes, and emptying it from
  * all threads at once leaves the root alone.
  */
