@@ -10,8 +10,14 @@ BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" floor 1 >>"$TMP/out"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 cur = {(r["layout"], r["order"], r["metric"], r["threads"]): r["value"] for r in rows if r["variant"] == "current"}
-# 8 figures for each of 16 workloads, per variant; thrash: 2 and 1 (floor).
-assert len(rows) == 2 * (11 + 2 + 2 + 1) * 8 + 2 + 1, len(rows)
+# 8 figures for each of 16 workloads, per variant; 4 for each of the 2
+# batch layouts (add and delete, 1 and 2 threads); thrash: 2 and 1 (floor).
+assert len(rows) == 2 * ((11 + 2 + 2 + 1) * 8 + 2 * 4) + 2 + 1, len(rows)
+for v in ("current", "floor"):
+    for layout in ("dense", "random"):
+        for m in ("batch_add_ns", "batch_del_ns"):
+            assert any(r["variant"] == v and r["layout"] == layout and r["metric"] == m
+                       for r in rows), (v, layout, m)
 for (layout, order, metric, threads), v in cur.items():
     if metric == "node_pages_per_gib":
         want = cur[(layout, order, "minimal_node_pages_per_gib", threads)]
