@@ -44,12 +44,12 @@ TRACKER_CUR	:= $(BUILD)/kernel/src
 TRACKER_DEPS	:= $(wildcard tests/shim/*.[ch] tests/shim/*/*.h tests/shim/*/*/*.h tests/tracker/*.h) \
 		   tests/unit/test.h
 TRACKER_CFLAGS	= -g -Wall -Wextra -Wno-unused-parameter -Itests/shim -Itests/tracker -Itests/unit \
-		  -idirafter $(1)/include -DCONFIG_KEXEC_HANDOVER
+		  -idirafter $(1)/include -DCONFIG_KEXEC_HANDOVER -DCONFIG_FAIL_KHO_RADIX_NODE
 TRACKER_SRCS	= tests/shim/shim.c $(1)/kernel/liveupdate/kho_radix_tree.c
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools unit tracker bench bench-tracing bench-restore demo check check-host check-vm clean distclean
+.PHONY: all help setup kernel guest tools unit tracker bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -62,6 +62,7 @@ help:
 	@echo '  guest      build the static binaries the VM guest runs'
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
+	@echo '  check-compat  kexec between stock 7.3 and the series, both ways (builds stock 7.3)'
 	@echo '  bench      benchmark the radix tree in user space (BENCH_SIZES="1 16", BENCH_REPEAT=5),'
 	@echo '             then bench-tracing and bench-restore'
 	@echo '  bench-tracing  tracing overhead in the VM: events off, khoscope, ftrace'
@@ -177,6 +178,10 @@ check-host: kernel
 check-vm: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
 	$(Q)tests/run --vm
+
+check-compat: kernel
+	$(Q)$(MAKE) --no-print-directory guest
+	$(Q)scripts/check-compat
 
 clean:
 	$(Q)rm -rf $(BUILD)/guest/bin $(BUILD)/vm $(BUILD)/tests $(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT)

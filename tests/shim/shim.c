@@ -3,6 +3,7 @@
 #include <time.h>
 #include <linux/kho_radix_tree.h>
 #include <trace/events/kho.h>
+#include <linux/fault-inject.h>
 #include "shim.h"
 #include "shim_ctl.h"
 
@@ -20,12 +21,19 @@ void shim_warn(const char *file, int line, const char *cond)
 		fprintf(stderr, "WARNING: %s:%d: %s\n", file, line, cond);
 }
 
+/*
+ * The tree's fault attribute: kho_radix_alloc_node() asks it before it
+ * takes a page from its spares, the page allocator or memblock.
+ */
+bool should_fail(struct fault_attr *attr, long size)
+{
+	return shim_fail_after >= 0 && shim_fail_after-- == 0;
+}
+
 unsigned long get_zeroed_page(gfp_t gfp)
 {
 	void *p;
 
-	if (shim_fail_after >= 0 && shim_fail_after-- == 0)
-		return 0;
 	/* The page, then its struct page (virt_to_page()). */
 	if (posix_memalign(&p, PAGE_SIZE, PAGE_SIZE + sizeof(struct page)))
 		return 0;

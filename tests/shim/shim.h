@@ -186,6 +186,7 @@ static inline void class_mutex_destructor(class_mutex_t *l)
 	     class_##_name##_constructor(args), *__done = NULL;		\
 	     !__done; __done = (void *)1)
 
+#define BUILD_BUG_ON(c)		_Static_assert(!(c), #c)
 #define IS_ERR(p)		((unsigned long)(p) >= (unsigned long)-4095)
 #define PTR_ERR(p)		((long)(p))
 #define ERR_PTR(e)		((void *)(long)(e))

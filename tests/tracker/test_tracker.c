@@ -171,6 +171,12 @@ TEST(minimal_nodes_without_deletes)
  * frees what it allocated (one free event per alloc event) and leaves the
  * tree exactly as it was.
  */
+/* Pages of @tree's nodes: the live pages but its spares (one tree at a time). */
+static unsigned long tree_pages(const struct kho_radix_tree *tree)
+{
+	return shim_pages_live - tree->nr_spare;
+}
+
 TEST(alloc_failure_at_every_point)
 {
 	unsigned long live0 = shim_pages_live;
@@ -182,7 +188,7 @@ TEST(alloc_failure_at_every_point)
 	shim_trace_enabled = true;
 	for (round = 0; round < 200; round++) {
 		unsigned long key = encode_key(rnd() % (1UL << 40), rnd() % 11);
-		unsigned long live = shim_pages_live, needed;
+		unsigned long live = tree_pages(tree), needed;
 		long n;
 
 		walk_tree(tree, &before);
@@ -193,7 +199,7 @@ TEST(alloc_failure_at_every_point)
 		/* The delete frees what the add allocated: the tree is as before. */
 		kho_radix_del_key(tree, key);
 		ASSERT_EQ(count_events(EV_NODE_FREE, 0), needed);
-		ASSERT_EQ(shim_pages_live, live);
+		ASSERT_EQ(tree_pages(tree), live);
 
 		for (n = 0; n < (long)needed; n++) {
 			shim_trace_reset();
@@ -202,7 +208,7 @@ TEST(alloc_failure_at_every_point)
 			shim_fail_after = -1;
 			ASSERT_EQ(count_events(EV_NODE_ALLOC, 0), n);
 			ASSERT_EQ(count_events(EV_NODE_FREE, 0), n);
-			ASSERT_EQ(shim_pages_live, live);
+			ASSERT_EQ(tree_pages(tree), live);
 			walk_tree(tree, &after);
 			ASSERT_TRUE(after.nr == before.nr &&
 				    (!before.nr ||
@@ -571,7 +577,7 @@ TEST(minimal_nodes_after_every_operation)
 	walk_tree(tree, &w);
 	ASSERT_EQ(walk_total_nodes(&w), 1);
 	ASSERT_EQ(w.nodes[LEVELS - 1], 1);
-	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 	ASSERT_EQ(count_events(EV_NODE_ALLOC, 0) - count_events(EV_NODE_FREE, 0), 1);
 	ASSERT_EQ(shim_warnings, 0);
 	shim_trace_enabled = false;
@@ -616,7 +622,7 @@ TEST(churn_ends_with_the_root_alone)
 		walk_tree(tree, &w);
 		ASSERT_EQ(w.nr, 0);
 		ASSERT_EQ(walk_total_nodes(&w), 1);
-		ASSERT_EQ(shim_pages_live - live0, 1);
+		ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 		ASSERT_EQ(count_events(EV_NODE_FREE, 0), allocs);
 	}
 	ASSERT_EQ(shim_warnings, 0);
@@ -643,9 +649,9 @@ TEST(remembered_leaf_never_outlives_its_leaf)
 	for (round = 0; round < 3; round++) {
 		/* A leaf and its path appear, then go with its last key. */
 		ASSERT_EQ(kho_radix_add_key(tree, encode_key(0x1000, 0)), 0);
-		ASSERT_EQ(shim_pages_live - live0, LEVELS);
+		ASSERT_EQ(shim_pages_live - live0, LEVELS + tree->nr_spare);
 		kho_radix_del_key(tree, encode_key(0x1000, 0));
-		ASSERT_EQ(shim_pages_live - live0, 1);
+		ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 	}
 	/* Same leaf again, keys added and deleted in address order. */
 	for (pfn = 0x1000; pfn < 0x1100; pfn++) {
@@ -663,7 +669,7 @@ TEST(remembered_leaf_never_outlives_its_leaf)
 	/* The leaf's last key, deleted through the remembered leaf. */
 	kho_radix_del_key(tree, encode_key(0x10ff, 0));
 	model_del(&m, encode_key(0x10ff, 0));
-	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 	ASSERT_EQ(kho_radix_add_key(tree, encode_key(0x10fe, 0)), 0);
 	model_add(&m, encode_key(0x10fe, 0));
 	walk_tree(tree, &w);
@@ -673,6 +679,59 @@ TEST(remembered_leaf_never_outlives_its_leaf)
 	free_tree(tree);
 	ASSERT_EQ(shim_pages_live, live0);
 	model_free(&m);
+	free(w.keys);
+}
+
+/*
+ * A delete keeps up to a path's worth of the nodes it empties as spares and
+ * the next adds take them back: a key added and deleted over and over at a
+ * node boundary allocates no page after the first time. The spares are
+ * not in the tree (their free and alloc events fire as they leave and
+ * rejoin it), never more than KHO_RADIX_SPARES, and go with the tree.
+ */
+TEST(emptied_nodes_are_kept_for_reuse)
+{
+	unsigned long live0 = shim_pages_live, far = encode_key(1UL << 39, 0), live;
+	struct kho_radix_tree *tree = new_tree();
+	struct walk_result w = {};
+	int cycle;
+
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	ASSERT_EQ(kho_radix_add_key(tree, far), 0);
+	kho_radix_del_key(tree, far);
+	ASSERT_EQ(tree->nr_spare, LEVELS - 1);
+	ASSERT_EQ(count_events(EV_NODE_FREE, 0), LEVELS - 1);
+	live = shim_pages_live;
+	ASSERT_EQ(live - live0, LEVELS);
+	for (cycle = 0; cycle < 100; cycle++) {
+		ASSERT_EQ(kho_radix_add_key(tree, far), 0);
+		ASSERT_EQ(tree->nr_spare, 0);
+		ASSERT_EQ(shim_pages_live, live);
+		kho_radix_del_key(tree, far);
+		ASSERT_EQ(tree->nr_spare, LEVELS - 1);
+	}
+	ASSERT_EQ(count_events(EV_NODE_ALLOC, 0), 101 * (LEVELS - 1));
+	ASSERT_EQ(count_events(EV_NODE_FREE, 0), 101 * (LEVELS - 1));
+
+	/*
+	 * Two paths apart from the root (orders 0 and 9) emptied at once: the
+	 * spares stay at one path's worth.
+	 */
+	ASSERT_EQ(kho_radix_add_key(tree, far), 0);
+	ASSERT_EQ(kho_radix_add_key(tree, encode_key(0, 9)), 0);
+	walk_tree(tree, &w);
+	ASSERT_EQ(walk_total_nodes(&w), 1 + 2 * (LEVELS - 1));
+	kho_radix_del_key(tree, far);
+	kho_radix_del_key(tree, encode_key(0, 9));
+	walk_tree(tree, &w);
+	ASSERT_EQ(walk_total_nodes(&w), 1);
+	ASSERT_EQ(tree->nr_spare, KHO_RADIX_SPARES);
+	ASSERT_EQ(shim_pages_live - live0, 1 + KHO_RADIX_SPARES);
+	ASSERT_EQ(shim_warnings, 0);
+	shim_trace_enabled = false;
+	free_tree(tree);
+	ASSERT_EQ(shim_pages_live, live0);
 	free(w.keys);
 }
 
@@ -865,7 +924,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	walk_tree(tree, &w);
 	ASSERT_EQ(w.nr, 0);
 	ASSERT_EQ(walk_total_nodes(&w), 1);
-	ASSERT_EQ(shim_pages_live - live0, 1);
+	ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 	ASSERT_EQ(shim_warnings, 0);
 
 	free_tree(tree);

@@ -83,6 +83,7 @@ struct walk_result {
 	unsigned long *keys;
 	size_t nr, cap;
 	unsigned long nodes[LEVELS];
+	unsigned long spare;	/* emptied nodes the tree keeps for reuse */
 	bool ascending;
 	int ret;
 };
@@ -131,6 +132,9 @@ static inline void walk_tree(struct kho_radix_tree *tree, struct walk_result *w)
 	memset(w, 0, sizeof(*w));
 	w->ascending = true;
 	w->ret = kho_radix_walk_tree(tree, &cb, w);
+#ifndef SHIM_STOCK
+	w->spare = tree->nr_spare;
+#endif
 }
 
 static inline unsigned long walk_total_nodes(const struct walk_result *w)
@@ -188,7 +192,8 @@ static inline bool walk_nodes_minimal(const struct walk_result *w, const struct 
 	for (l = 0; l < LEVELS; l++)
 		if (w->nodes[l] != want[l])
 			return false;
-	return shim_pages_live - live0 == walk_total_nodes(w);
+	return shim_pages_live - live0 == walk_total_nodes(w) + w->spare &&
+	       w->spare <= KHO_RADIX_SPARES;
 }
 
 #endif /* __KHO_TRACKER_H */
