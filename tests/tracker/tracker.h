@@ -14,6 +14,9 @@
 #include "shim_ctl.h"
 
 #define LEVELS KHO_TREE_MAX_DEPTH
+#ifdef SHIM_STOCK
+#define KHO_RADIX_SPARES 0	/* stock 7.3 keeps no spare nodes */
+#endif
 
 /* kho_encode_radix_key() of kexec_handover.c, for a pfn and an order. */
 static inline unsigned long encode_key(unsigned long pfn, unsigned int order)
