@@ -11,6 +11,10 @@
 #include <time.h>
 #include "report.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 static const char *const op_names[KHOSCOPE_NR_OPS] = {
 	[KHOSCOPE_OP_PRESERVE]		= "preserve",
 	[KHOSCOPE_OP_UNPRESERVE]	= "unpreserve",
@@ -151,6 +155,30 @@ __u64 ks_slot_max(unsigned int slot)
 	if (slot >= KHOSCOPE_NR_SLOTS - 1)
 		return UINT64_MAX;
 	return (1ULL << (slot + 1)) - 1;
+}
+
+double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct)
+{
+	__u64 total = 0, below = 0;
+	double rank, lo, hi;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		total += slots[i];
+	if (!total)
+		return 0;
+	rank = pct / 100.0 * total;
+	for (i = 0; i < nr; i++) {
+		if (!slots[i] || below + slots[i] < rank) {
+			below += slots[i];
+			continue;
+		}
+		/* The slot is [lo, hi): the last one's end stands at twice its start. */
+		lo = ks_slot_min(i);
+		hi = i == KHOSCOPE_NR_SLOTS - 1 ? 2 * lo : ks_slot_max(i) + 1.0;
+		return lo + (rank - below) / slots[i] * (hi - lo);
+	}
+	return ks_slot_max(nr - 1);	/* not reached: rank <= total */
 }
 
 unsigned int ks_slot_of(__u64 value)
@@ -458,6 +486,20 @@ static __u64 total_lost(const struct ks_snapshot *d)
 	return n;
 }
 
+static const double percentiles[] = { 50, 90, 99 };
+
+/* "p50 1.20 us, p90 ..., p99 ...": estimated inside the log2 slots. */
+static void print_percentiles(FILE *f, const __u64 *slots)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(percentiles); i++) {
+		fprintf(f, "%sp%.0f ", i ? ", " : "", percentiles[i]);
+		print_human_ns(f, ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, percentiles[i]));
+	}
+	fprintf(f, " (estimated within the log2 buckets)\n");
+}
+
 void ks_print_text(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
@@ -484,6 +526,7 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			if (h->untimed)
 				fprintf(f, ", %llu untimed", h->untimed);
 			fprintf(f, "\n");
+			print_percentiles(f, h->slots);
 			ks_print_log2_hist(f, h->slots, KHOSCOPE_NR_SLOTS, "nsecs");
 		}
 	}
@@ -556,8 +599,12 @@ static void json_hist(FILE *j, const struct khoscope_hist *h, unsigned int order
 	unsigned int s;
 
 	fprintf(j, "{\"order\":%u,\"count\":%llu,\"ok\":%llu,\"errors\":%llu"
-		",\"unchanged\":%llu,\"untimed\":%llu,\"sum_ns\":%llu,\"buckets\":[",
+		",\"unchanged\":%llu,\"untimed\":%llu,\"sum_ns\":%llu",
 		order, calls, calls - h->errors, h->errors, h->unchanged, h->untimed, h->sum_ns);
+	for (s = 0; s < ARRAY_SIZE(percentiles); s++)
+		fprintf(j, ",\"p%.0f_ns\":%.0f", percentiles[s],
+			ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS, percentiles[s]));
+	fprintf(j, ",\"buckets\":[");
 	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++) {
 		if (!h->slots[s])
 			continue;

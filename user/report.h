@@ -118,6 +118,13 @@ __u64 ks_slot_min(unsigned int slot);
 __u64 ks_slot_max(unsigned int slot);
 unsigned int ks_slot_of(__u64 value);
 __u64 ks_hist_calls(const struct khoscope_hist *h);
+/*
+ * The @pct-th percentile (0 < @pct <= 100) of the values counted in log2
+ * @slots, by linear interpolation inside the slot it falls in; 0 when the
+ * slots are empty. The true percentile lies in the same slot: the estimate
+ * is off by less than the slot's width, that is, less than a factor of 2.
+ */
+double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct);
 
 /* Parse kho/out/radix_tree or kho/in/restore_stats text. */
 int ks_parse_shape(const char *text, struct ks_shape *shape);

@@ -51,6 +51,37 @@ TEST(slots_tile_the_number_line)
 	ASSERT_EQ(ks_slot_max(KHOSCOPE_NR_SLOTS - 1), ~0ULL);
 }
 
+/*
+ * Percentiles interpolate linearly inside the log2 slot they fall in, and
+ * the slot always holds the true value.
+ */
+TEST(percentiles_interpolate_inside_the_slot)
+{
+	__u64 slots[KHOSCOPE_NR_SLOTS] = {};
+	double p;
+
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 0);
+	slots[10] = 100;			/* 100 values in [1024, 2048) */
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 1536);
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 99);
+	ASSERT_TRUE(p > 2037 && p < 2038);	/* 1024 + 0.99 * 1024 */
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 100) == 2048);
+
+	slots[10] = 0;
+	slots[3] = 50;				/* [8, 16) */
+	slots[5] = 50;				/* [32, 64) */
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 16);
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 90);
+	ASSERT_TRUE(p > 57.59 && p < 57.61);	/* 32 + 40 / 50 * 32 */
+	ASSERT_EQ(ks_slot_of((__u64)p), 5);
+
+	/* One value in the last slot, which has no upper bound. */
+	memset(slots, 0, sizeof(slots));
+	slots[KHOSCOPE_NR_SLOTS - 1] = 1;
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50);
+	ASSERT_TRUE(p >= ks_slot_min(KHOSCOPE_NR_SLOTS - 1));
+}
+
 TEST(parse_orders)
 {
 	char err[128];
