@@ -199,11 +199,18 @@ struct job {
 
 #define BATCH_KEYS	512	/* about a vmalloc chunk's worth of pages */
 
+#ifdef SHIM_STOCK
 /*
- * A batch of keys under one lock. Stock 7.3 has no batch API: its
- * kho_preserve_pages() takes the lock for every key, and so does the
- * baseline here.
+ * Stock 7.3 has no batch API: its kho_preserve_pages() takes the lock for
+ * every key, and so does the baseline's batch.
  */
+#define kho_radix_lock(tree)			((void)(tree))
+#define kho_radix_unlock(tree)			((void)(tree))
+#define kho_radix_add_key_locked(tree, key)	kho_radix_add_key(tree, key)
+#define kho_radix_del_key_locked(tree, key)	kho_radix_del_key(tree, key)
+#endif
+
+/* A batch of keys under one lock. */
 static void run_batch(struct job *j, size_t first)
 {
 	size_t i, end = first + (size_t)j->batch * j->threads;
@@ -212,38 +219,25 @@ static void run_batch(struct job *j, size_t first)
 		end = j->w->nr;
 	if (use_floor)
 		pthread_mutex_lock(&j->flat->lock);
-#ifndef SHIM_STOCK
 	else
 		kho_radix_lock(j->tree);
-#endif
 	for (i = first; i < end; i += j->threads) {
 		const struct item *it = &j->w->items[i];
-		unsigned long key = encode_key(it->pfn, it->order);
+		unsigned long bit = it->pfn >> it->order;
 
-		if (use_floor) {
-			if (j->del)
-				__clear_bit(it->pfn >> it->order, j->flat->bits[it->order]);
-			else
-				__set_bit(it->pfn >> it->order, j->flat->bits[it->order]);
-#ifdef SHIM_STOCK
-		} else if (j->del) {
-			kho_radix_del_key(j->tree, key);
-		} else if (kho_radix_add_key(j->tree, key)) {
+		if (use_floor && j->del)
+			__clear_bit(bit, j->flat->bits[it->order]);
+		else if (use_floor)
+			__set_bit(bit, j->flat->bits[it->order]);
+		else if (j->del)
+			kho_radix_del_key_locked(j->tree, encode_key(it->pfn, it->order));
+		else if (kho_radix_add_key_locked(j->tree, encode_key(it->pfn, it->order)))
 			abort();
-#else
-		} else if (j->del) {
-			kho_radix_del_key_locked(j->tree, key);
-		} else if (kho_radix_add_key_locked(j->tree, key)) {
-			abort();
-#endif
-		}
 	}
 	if (use_floor)
 		pthread_mutex_unlock(&j->flat->lock);
-#ifndef SHIM_STOCK
 	else
 		kho_radix_unlock(j->tree);
-#endif
 }
 
 static void *run_job(void *arg)
