@@ -10,7 +10,7 @@ struct shim_trace_event;
 
 extern unsigned long shim_warnings;
 extern unsigned long shim_pages_live;	/* pages allocated and not freed */
-/* Allocations left before one fails: 0 fails the next; -1 never. */
+/* Node allocations left before one fails (the tree's fault attribute): 0 fails the next; -1 never. */
 extern long shim_fail_after;
 extern bool shim_trace_enabled;
 extern struct shim_trace_event *shim_events;

@@ -55,6 +55,23 @@ static void flat_free(struct flat *f)
 	free(f);
 }
 
+/* What a variant stores keys in: a new tree, or the floor's flat bitmaps. */
+static struct flat *store_new(struct kho_radix_tree *tree, unsigned long pages)
+{
+	if (use_floor)
+		return flat_new(pages);
+	kho_radix_init_tree(tree, NULL);
+	return NULL;
+}
+
+static void store_free(struct kho_radix_tree *tree, struct flat *flat)
+{
+	if (use_floor)
+		flat_free(flat);
+	else
+		kho_radix_destroy_tree(tree);
+}
+
 static unsigned long flat_bytes(const struct flat *f, unsigned int max_order)
 {
 	unsigned long b = 0;
@@ -340,14 +357,9 @@ static void bench(const char *layout, unsigned int order, unsigned long gib)
 	make_workload(&w, layout, order, gib);
 	for (threads = 1; threads <= MAX_THREADS; threads++) {
 		for (r = 0; r < repeat; r++) {
-			struct kho_radix_tree tree = {};
-			struct flat *flat = NULL;
 			unsigned long live0 = shim_pages_live;
-
-			if (use_floor)
-				flat = flat_new(w.pages);
-			else
-				kho_radix_init_tree(&tree, NULL);
+			struct kho_radix_tree tree = {};
+			struct flat *flat = store_new(&tree, w.pages);
 			add[threads - 1][r] = run_phase(&w, &tree, flat, threads, false) / w.nr;
 			if (threads == 1) {
 				walk[r] = walk_ns(&tree, flat, 18) / w.nr;
@@ -373,10 +385,7 @@ static void bench(const char *layout, unsigned int order, unsigned long gib)
 				}
 #endif
 			}
-			if (use_floor)
-				flat_free(flat);
-			else
-				kho_radix_destroy_tree(&tree);
+			store_free(&tree, flat);
 		}
 		emit(layout, gib, label, threads, "add_ns", median(add[threads - 1], repeat), "ns/op");
 		emit(layout, gib, label, threads, "del_ns", median(del[threads - 1], repeat), "ns/op");
@@ -414,18 +423,11 @@ static void bench_batch(const char *layout, unsigned long gib)
 	for (threads = 1; threads <= MAX_THREADS; threads++) {
 		for (r = 0; r < repeat; r++) {
 			struct kho_radix_tree tree = {};
-			struct flat *flat = NULL;
+			struct flat *flat = store_new(&tree, w.pages);
 
-			if (use_floor)
-				flat = flat_new(w.pages);
-			else
-				kho_radix_init_tree(&tree, NULL);
 			add[r] = run_phase_batch(&w, &tree, flat, threads, false, BATCH_KEYS) / w.nr;
 			del[r] = run_phase_batch(&w, &tree, flat, threads, true, BATCH_KEYS) / w.nr;
-			if (use_floor)
-				flat_free(flat);
-			else
-				kho_radix_destroy_tree(&tree);
+			store_free(&tree, flat);
 		}
 		emit(layout, gib, 0, threads, "batch_add_ns", median(add, repeat), "ns/op");
 		emit(layout, gib, 0, threads, "batch_del_ns", median(del, repeat), "ns/op");
@@ -498,14 +500,11 @@ static int insns_only(const char *layout, unsigned int order, unsigned long gib,
 		      unsigned int batch)
 {
 	struct kho_radix_tree tree = {};
-	struct flat *flat = NULL;
+	struct flat *flat;
 	struct workload w;
 
 	make_workload(&w, layout, order, gib);
-	if (use_floor)
-		flat = flat_new(w.pages);
-	else
-		kho_radix_init_tree(&tree, NULL);
+	flat = store_new(&tree, w.pages);
 	run_phase_batch(&w, &tree, flat, 1, false, batch);
 	run_phase_batch(&w, &tree, flat, 1, true, batch);
 	printf("{\"ops\":%zu}\n", 2 * w.nr);
