@@ -15,7 +15,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop
+GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop $(GUEST_BIN)/luo-memfd
 
 # khoscope: BPF object and skeleton, a dynamic build for hosts and a static
 # one for the guest.
@@ -159,6 +159,12 @@ $(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT):
 $(GUEST_BIN)/%: tests/vm/helpers/%.c | $(GUEST_BIN)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
+
+# <linux/liveupdate.h> is newer than the host's headers: the kernel's uapi
+# copy fills in what the host lacks.
+$(GUEST_BIN)/luo-memfd: tests/vm/helpers/luo-memfd.c $(TRACKER_CUR)/include/uapi/linux/liveupdate.h | $(GUEST_BIN)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -idirafter $(TRACKER_CUR)/include/uapi -o $@ $<
 
 $(GUEST_BIN):
 	$(Q)mkdir -p $@

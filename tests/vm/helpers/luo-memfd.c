@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo-memfd - preserve a memfd through the live update orchestrator
+ * (/dev/liveupdate) and check it after the kexec.
+ *
+ * Usage:
+ *   luo-memfd preserve SESSION TOKEN MIB   fill a memfd of MIB MiB with a
+ *                                          pattern derived from TOKEN, put it
+ *                                          in a new session, keep the session
+ *                                          open in a child until the kexec
+ *   luo-memfd discard SESSION TOKEN MIB    the same, then close the session
+ *                                          at once: LUO unpreserves it
+ *   luo-memfd restore SESSION TOKEN MIB    retrieve the session and the memfd
+ *                                          after the kexec, check its size and
+ *                                          every byte, finish the session
+ *
+ * preserve and discard print "preserve_ns=N bytes=N", the time of the
+ * LIVEUPDATE_SESSION_PRESERVE_FD ioctl (which preserves every folio of the
+ * memfd in KHO) and the size; discard adds "unpreserve_ns=N", the time of
+ * closing the session. restore prints "restored bytes=N bad_words=N".
+ * Exit status: 0 success, 1 failure, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/liveupdate.h>
+
+#define LIVEUPDATE_DEV	"/dev/liveupdate"
+
+static const char *prog = "luo-memfd";
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+	return 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The word at byte offset @off of the memfd for @token. */
+static uint64_t pattern(uint64_t token, uint64_t off)
+{
+	return (token * 0x9e3779b97f4a7c15ull) ^ off;
+}
+
+static int session_ioctl_name(int lu, unsigned long cmd, const char *name, int *fd)
+{
+	/* The create and retrieve arguments have the same layout. */
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+
+	snprintf((char *)arg.name, sizeof(arg.name), "%s", name);
+	if (ioctl(lu, cmd, &arg))
+		return -1;
+	*fd = arg.fd;
+	return 0;
+}
+
+static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int discard)
+{
+	struct liveupdate_session_preserve_fd pres = { .size = sizeof(pres) };
+	uint64_t t0, preserve_ns, *map, i;
+	int lu, session, mfd;
+	pid_t child;
+
+	lu = open(LIVEUPDATE_DEV, O_RDWR | O_CLOEXEC);
+	if (lu < 0)
+		return fail("cannot open " LIVEUPDATE_DEV);
+	if (session_ioctl_name(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name, &session))
+		return fail("LIVEUPDATE_IOCTL_CREATE_SESSION");
+
+	mfd = memfd_create("luo-memfd", MFD_CLOEXEC);
+	if (mfd < 0)
+		return fail("memfd_create");
+	if (ftruncate(mfd, bytes))
+		return fail("ftruncate");
+	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap");
+	for (i = 0; i < bytes / sizeof(*map); i++)
+		map[i] = pattern(token, i * sizeof(*map));
+	munmap(map, bytes);
+
+	pres.fd = mfd;
+	pres.token = token;
+	t0 = now_ns();
+	if (ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &pres))
+		return fail("LIVEUPDATE_SESSION_PRESERVE_FD");
+	preserve_ns = now_ns() - t0;
+	close(mfd);
+	close(lu);
+	printf("preserve_ns=%" PRIu64 " bytes=%" PRIu64, preserve_ns, bytes);
+
+	if (discard) {
+		t0 = now_ns();
+		close(session);
+		printf(" unpreserve_ns=%" PRIu64 "\n", now_ns() - t0);
+		return 0;
+	}
+	printf("\n");
+	fflush(stdout);
+
+	/* A session lives as long as its file: a child holds it to the kexec. */
+	child = fork();
+	if (child < 0)
+		return fail("fork");
+	if (child == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		setsid();
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		for (;;)
+			pause();
+	}
+	return 0;
+}
+
+static int do_restore(const char *name, uint64_t token, uint64_t bytes)
+{
+	struct liveupdate_session_retrieve_fd ret = { .size = sizeof(ret) };
+	struct liveupdate_session_finish fin = { .size = sizeof(fin) };
+	uint64_t *map, i, bad = 0;
+	int lu, session;
+	struct stat st;
+
+	lu = open(LIVEUPDATE_DEV, O_RDWR | O_CLOEXEC);
+	if (lu < 0)
+		return fail("cannot open " LIVEUPDATE_DEV);
+	if (session_ioctl_name(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name, &session))
+		return fail("LIVEUPDATE_IOCTL_RETRIEVE_SESSION");
+	ret.token = token;
+	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &ret))
+		return fail("LIVEUPDATE_SESSION_RETRIEVE_FD");
+	if (fstat(ret.fd, &st))
+		return fail("fstat");
+	if ((uint64_t)st.st_size != bytes) {
+		fprintf(stderr, "%s: memfd has %lld bytes, want %" PRIu64 "\n", prog,
+			(long long)st.st_size, bytes);
+		return 1;
+	}
+	map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, ret.fd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap");
+	for (i = 0; i < bytes / sizeof(*map); i++)
+		bad += map[i] != pattern(token, i * sizeof(*map));
+	munmap(map, bytes);
+	close(ret.fd);
+	if (ioctl(session, LIVEUPDATE_SESSION_FINISH, &fin))
+		return fail("LIVEUPDATE_SESSION_FINISH");
+	close(session);
+	close(lu);
+	printf("restored bytes=%" PRIu64 " bad_words=%" PRIu64 "\n", bytes, bad);
+	return bad ? 1 : 0;
+}
+
+static int parse_u64(const char *s, const char *what, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || *out == 0 || *out > max) {
+		fprintf(stderr, "%s: bad %s '%s' (1..%" PRIu64 ")\n", prog, what, s, max);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t token, mib;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s preserve|discard|restore SESSION TOKEN MIB\n", prog);
+		return 2;
+	}
+	if (strlen(argv[2]) >= LIVEUPDATE_SESSION_NAME_LENGTH) {
+		fprintf(stderr, "%s: session name longer than %d bytes\n", prog,
+			LIVEUPDATE_SESSION_NAME_LENGTH - 1);
+		return 2;
+	}
+	if (parse_u64(argv[3], "token", UINT64_MAX, &token) ||
+	    parse_u64(argv[4], "size in MiB", 65536, &mib))
+		return 2;
+
+	if (!strcmp(argv[1], "preserve"))
+		return do_preserve(argv[2], token, mib << 20, 0);
+	if (!strcmp(argv[1], "discard"))
+		return do_preserve(argv[2], token, mib << 20, 1);
+	if (!strcmp(argv[1], "restore"))
+		return do_restore(argv[2], token, mib << 20);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	return 2;
+}
