@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # memfd preservation through the live update orchestrator (/dev/liveupdate)
-# beside the workload driver. Churn first: a 16 MiB memfd preserved and its
+# beside the workload driver. A node allocation failing at each point of a
+# memfd's preservation in turn (fail_kho_radix_node through fail-nth) fails
+# the preservation and leaves the tree as it was. Churn then: a 16 MiB memfd preserved and its
 # session closed again (LUO unpreserves every folio), and 4096 driver folios
 # preserved and unpreserved; the tree must then hold exactly what it held
 # before. Then a 16 MiB memfd kept in an open session, and the driver's
@@ -23,6 +25,30 @@ case "$KHOSCOPE_STAGE" in
 	check_true "/dev/liveupdate exists" test -c /dev/liveupdate
 	wl_load
 	radix_report >/tmp/before
+	orders_of /tmp/before >/tmp/before.keys
+	levels_of /tmp/before >/tmp/before.levels
+
+	# 160 MiB spans more than one order-0 leaf (128 MiB), so that at
+	# least one node must be allocated.
+	n=1
+	while [ "$n" -le 32 ]; do
+		luo-memfd inject "$n" "fail$n" 9 160 >/tmp/inject
+		rc=$?
+		cat /tmp/inject
+		[ "$rc" -eq 0 ] || break
+		radix_report >/tmp/after
+		orders_of /tmp/after >/tmp/after.keys
+		levels_of /tmp/after >/tmp/after.levels
+		check "node allocation $n failed: keys per order as before" \
+			"$(flat /tmp/after.keys)" "$(flat /tmp/before.keys)"
+		check "node allocation $n failed: nodes per level as before" \
+			"$(flat /tmp/after.levels)" "$(flat /tmp/before.levels)"
+		n=$((n + 1))
+	done
+	check "the injection loop ended when no allocation was left" "$rc" 3
+	check_true "at least one allocation failed ($((n - 1)))" [ "$n" -gt 1 ]
+	check_true "a failure was rolled back by kho_preserve_folios()" \
+		sh -c 'dmesg | grep -q " kho_preserve_folios+"'
 
 	luo-memfd discard churn 7 "$MEMFD_MIB" >/tmp/discard
 	check "memfd preserved and discarded" "$?" 0

@@ -10,6 +10,10 @@
  *                                          open in a child until the kexec
  *   luo-memfd discard SESSION TOKEN MIB    the same, then close the session
  *                                          at once: LUO unpreserves it
+ *   luo-memfd inject N SESSION TOKEN MIB   discard, with the Nth fault
+ *                                          injection point of the preserve
+ *                                          ioctl failing (/proc/thread-self/
+ *                                          fail-nth)
  *   luo-memfd restore SESSION TOKEN MIB    retrieve the session and the memfd
  *                                          after the kexec, check its size and
  *                                          every byte, finish the session
@@ -17,8 +21,11 @@
  * preserve and discard print "preserve_ns=N bytes=N", the time of the
  * LIVEUPDATE_SESSION_PRESERVE_FD ioctl (which preserves every folio of the
  * memfd in KHO) and the size; discard adds "unpreserve_ns=N", the time of
- * closing the session. restore prints "restored bytes=N bad_words=N".
- * Exit status: 0 success, 1 failure, 2 usage.
+ * closing the session. inject prints "injected err=NAME" when the ioctl
+ * failed at the injected fault, or "not reached" (exit status 3) when the
+ * ioctl succeeded without reaching it: there were fewer than N points.
+ * restore prints "restored bytes=N bad_words=N".
+ * Exit status: 0 success, 1 failure, 2 usage, 3 fault not reached.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,11 +78,32 @@ static int session_ioctl_name(int lu, unsigned long cmd, const char *name, int *
 	return 0;
 }
 
-static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int discard)
+/* Arm the Nth fault injection point of this thread, or read what is left. */
+static int fail_nth(const char *set, char *get, size_t len)
+{
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (set)
+		n = write(fd, set, strlen(set));
+	else
+		n = read(fd, get, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (get)
+		get[n] = '\0';
+	return 0;
+}
+
+static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int discard,
+		       const char *inject)
 {
 	struct liveupdate_session_preserve_fd pres = { .size = sizeof(pres) };
 	uint64_t t0, preserve_ns, *map, i;
-	int lu, session, mfd;
+	int lu, session, mfd, err;
 	pid_t child;
 
 	lu = open(LIVEUPDATE_DEV, O_RDWR | O_CLOEXEC);
@@ -98,10 +126,33 @@ static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int dis
 
 	pres.fd = mfd;
 	pres.token = token;
+	if (inject && fail_nth(inject, NULL, 0))
+		return fail("cannot arm /proc/thread-self/fail-nth");
 	t0 = now_ns();
-	if (ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &pres))
-		return fail("LIVEUPDATE_SESSION_PRESERVE_FD");
+	err = ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &pres) ? errno : 0;
 	preserve_ns = now_ns() - t0;
+	if (inject) {
+		char left[32];
+
+		if (fail_nth(NULL, left, sizeof(left)))
+			return fail("cannot read /proc/thread-self/fail-nth");
+		fail_nth("0", NULL, 0);
+		close(session);
+		if (atoi(left) != 0) {
+			printf("not reached\n");
+			return err ? 1 : 3;
+		}
+		if (!err) {
+			fprintf(stderr, "%s: the preserve succeeded through an injected fault\n",
+				prog);
+			return 1;
+		}
+		printf("injected err=%s\n", strerrorname_np(err) ?: "?");
+		return 0;
+	}
+	errno = err;
+	if (err)
+		return fail("LIVEUPDATE_SESSION_PRESERVE_FD");
 	close(mfd);
 	close(lu);
 	printf("preserve_ns=%" PRIu64 " bytes=%" PRIu64, preserve_ns, bytes);
@@ -189,8 +240,20 @@ int main(int argc, char **argv)
 {
 	uint64_t token, mib;
 
+	const char *inject = NULL;
+
+	if (argc == 6 && !strcmp(argv[1], "inject")) {
+		uint64_t n;
+
+		if (parse_u64(argv[2], "fault number", INT32_MAX, &n))
+			return 2;
+		inject = argv[2];
+		argv += 1;
+		argc -= 1;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s preserve|discard|restore SESSION TOKEN MIB\n", prog);
+		fprintf(stderr, "usage: %s preserve|discard|restore SESSION TOKEN MIB\n"
+			"       %s inject N SESSION TOKEN MIB\n", prog, prog);
 		return 2;
 	}
 	if (strlen(argv[2]) >= LIVEUPDATE_SESSION_NAME_LENGTH) {
@@ -202,10 +265,12 @@ int main(int argc, char **argv)
 	    parse_u64(argv[4], "size in MiB", 65536, &mib))
 		return 2;
 
+	if (inject)
+		return do_preserve(argv[2], token, mib << 20, 1, inject);
 	if (!strcmp(argv[1], "preserve"))
-		return do_preserve(argv[2], token, mib << 20, 0);
+		return do_preserve(argv[2], token, mib << 20, 0, NULL);
 	if (!strcmp(argv[1], "discard"))
-		return do_preserve(argv[2], token, mib << 20, 1);
+		return do_preserve(argv[2], token, mib << 20, 1, NULL);
 	if (!strcmp(argv[1], "restore"))
 		return do_restore(argv[2], token, mib << 20);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
