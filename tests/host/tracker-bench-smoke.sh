@@ -2,8 +2,16 @@
 # A smoke run of the benchmark (1 GiB, one repetition): every figure is
 # printed, the tree uses the minimal node count for each layout, and holds
 # only its root after the preserve/unpreserve cycles (and at most a path's
-# worth of spare pages beside it).
+# worth of spare pages beside it). An unknown variant is a usage error.
 . "$(dirname "$0")/lib.bash"
+
+for bad in --help nonsense; do
+	rc=0
+	"$ROOT/build/tracker/bench_current" "$bad" 1 >"$TMP/bad" 2>&1 || rc=$?
+	[[ $rc -eq 2 ]] || { echo "FAIL bench_current $bad: exit $rc, want 2"; exit 1; }
+	grep -q '^usage:' "$TMP/bad" || { echo "FAIL bench_current $bad: no usage line"; exit 1; }
+done
+echo "ok   an unknown variant is a usage error"
 
 BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" current 1 >"$TMP/out"
 BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" floor 1 >>"$TMP/out"

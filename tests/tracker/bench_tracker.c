@@ -518,8 +518,11 @@ int main(int argc, char **argv)
 	unsigned long sizes[8] = { 1, 16 };
 	int nsizes = 2, a, s, li, oi;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s baseline|current|floor [SIZE_GIB...]\n", argv[0]);
+	if (argc < 2 || (strcmp(argv[1], "baseline") && strcmp(argv[1], "current") &&
+			 strcmp(argv[1], "floor"))) {
+		fprintf(stderr, "usage: %s baseline|current|floor [SIZE_GIB...]\n"
+			"       %s baseline|current|floor --insns LAYOUT ORDER GIB [batch]\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	variant = argv[1];
