@@ -30,12 +30,15 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -Wall -Wno-microsoft-anon-tag -Wno-missing-declarations \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
-USER_SRCS	:= user/khoscope.c user/report.c
-USER_HDRS	:= user/report.h include/khoscope.h
+USER_SRCS	:= user/khoscope.c user/report.c user/metrics.c
+USER_HDRS	:= user/report.h user/metrics.h include/khoscope.h
+USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -lpthread
+# Shared libraries the guest's khoscope needs, laid over the guest's root.
+GUEST_ROOT	:= $(BUILD)/guest/root
 UNIT_OUT	:= $(BUILD)/unit
 UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
-UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_bits
+UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits
 
 # The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
 # patched tree, built against tests/shim.
@@ -126,6 +129,10 @@ $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c user/report.c
 
+$(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/report.c
+
 $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -fno-builtin -Ibpf -o $@ tests/unit/test_bits.c
@@ -147,11 +154,12 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 
 $(KHOSCOPE): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(USER_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
 
 $(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUEST_BIN)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -static -o $@ $(USER_SRCS) -lbpf -lelf -lz -lzstd
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
+	$(Q)rm -rf $(GUEST_ROOT) && scripts/guest-libs $@ $(GUEST_ROOT)
 
 $(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT):
 	$(Q)mkdir -p $@

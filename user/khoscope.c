@@ -5,11 +5,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -19,12 +22,15 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <microhttpd.h>
 #include "khoscope.h"
 #include "khoscope.skel.h"
+#include "metrics.h"
 #include "report.h"
 
 #define DEBUGFS_MAGIC	0x64626720
 #define MAX_INTERVAL	(24 * 3600UL)
+#define TEXTFILE_INTERVAL	15	/* seconds, when --textfile is given none */
 
 static const char usage_text[] =
 "Usage: khoscope [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -46,6 +52,17 @@ static const char usage_text[] =
 "                        record each; other trees cannot be walked, so their\n"
 "                        memory is the change since start)\n"
 "  -T, --timestamp       print a timestamp with each text report\n"
+"  -p, --prometheus [ADDR:]PORT\n"
+"                        serve /metrics (Prometheus text format, or\n"
+"                        OpenMetrics when the scraper asks for it) on\n"
+"                        ADDR:PORT (ADDR: an IPv4 address or [IPv6]; default:\n"
+"                        every interface); the maps are read at each scrape;\n"
+"                        counters and histograms are cumulative since start;\n"
+"                        every tree, whatever -o/-O/-t choose\n"
+"  -f, --textfile PATH   write the same metrics to PATH (atomically: a\n"
+"                        temporary file, then rename) at every report, for\n"
+"                        node_exporter's textfile collector; INTERVAL\n"
+"                        defaults to 15 s with it\n"
 "  -d, --debugfs DIR     where debugfs is mounted (default /sys/kernel/debug)\n"
 "  -v, --verbose         libbpf debug output on stderr\n"
 "  -h, --help            this help\n"
@@ -56,7 +73,9 @@ static const char usage_text[] =
 "  khoscope -o 0,9 5        # orders 0 and 9 only, every 5 seconds\n"
 "  khoscope -O preserve     # show preservations only\n"
 "  khoscope -t 0 5          # every tree, every 5 seconds\n"
-"  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n";
+"  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n"
+"  khoscope -p 9464         # serve metrics on port 9464 until Ctrl-C\n"
+"  khoscope -f /var/lib/node_exporter/textfile/khoscope.prom\n";
 
 static struct env {
 	bool json;
@@ -68,6 +87,8 @@ static struct env {
 	unsigned long interval;	/* 0: until signal */
 	unsigned long count;	/* 0: unbounded */
 	const char *debugfs;
+	const char *prometheus;	/* [ADDR:]PORT, or NULL */
+	const char *textfile;	/* or NULL */
 } env = {
 	.order_mask = ~0ULL,
 	.op_mask = ~0U,
@@ -100,6 +121,8 @@ static int parse_args(int argc, char **argv)
 		{ "timestamp", no_argument, NULL, 'T' },
 		{ "debugfs", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "prometheus", required_argument, NULL, 'p' },
+		{ "textfile", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -108,7 +131,7 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vp:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			env.json = true;
@@ -139,6 +162,14 @@ static int parse_args(int argc, char **argv)
 		case 'v':
 			env.verbose = true;
 			break;
+		case 'p':
+			env.prometheus = optarg;
+			break;
+		case 'f':
+			if (!*optarg)
+				return die_usage("--textfile needs a file name");
+			env.textfile = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -161,8 +192,72 @@ static int parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		return die_usage("unexpected argument '%s'", argv[optind]);
+	if (env.textfile && !env.interval)
+		env.interval = TEXTFILE_INTERVAL;
 	return 0;
 }
+
+/*
+ * The listening socket for --prometheus, made before anything is loaded so
+ * that a bad address or a port in use fails at once: the socket, or -1
+ * after a one-line error (*usage set for a malformed address).
+ */
+static int listen_on(const char *spec, bool *usage)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST,
+	};
+	char host[256] = "", *colon, *end;
+	const char *port = spec;
+	struct addrinfo *ai;
+	unsigned long p;
+	int fd, one = 1, err;
+
+	*usage = true;
+	colon = strrchr(spec, ':');
+	if (colon) {
+		size_t len = colon - spec;
+
+		if (len >= sizeof(host)) {
+			fprintf(stderr, "khoscope: invalid --prometheus address '%s'\n", spec);
+			return -1;
+		}
+		memcpy(host, spec, len);
+		host[len] = '\0';
+		/* [v6 address]:port */
+		if (host[0] == '[' && len >= 2 && host[len - 1] == ']') {
+			memmove(host, host + 1, len - 2);
+			host[len - 2] = '\0';
+		}
+		port = colon + 1;
+	}
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || errno || p < 1 || p > 65535) {
+		fprintf(stderr, "khoscope: invalid --prometheus port in '%s': 1..65535\n", spec);
+		return -1;
+	}
+	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (err) {
+		fprintf(stderr, "khoscope: invalid --prometheus address '%s': %s\n", spec,
+			gai_strerror(err));
+		return -1;
+	}
+	*usage = false;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
+		fprintf(stderr, "khoscope: cannot listen on '%s': %s\n", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -569,6 +664,132 @@ static void print_record(struct ks_report *report)
 	ks_print_text(stdout, report);
 }
 
+/*
+ * What the report loop and the metrics server share: the ring buffer and
+ * the counts it feeds are read under the lock, by one of them at a time.
+ */
+static struct collector {
+	pthread_mutex_t lock;
+	struct khoscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct ks_snapshot *acc;
+	const struct ks_shape *base;
+	const struct ks_restore *restore;
+} col = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Drain the ring buffer, then read the maps into @out: every queued change
+ * is then in. @end_interval: the longest walk so far starts afresh.
+ */
+static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int *nr_progs,
+		   bool end_interval)
+{
+	unsigned int t;
+	int err;
+
+	pthread_mutex_lock(&col.lock);
+	err = ring_buffer__consume(col.rb);
+	if (err >= 0)
+		err = read_snapshot(col.skel, col.acc, out, progs, nr_progs);
+	if (err >= 0 && end_interval)
+		for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+			col.acc->walks[t].max_ns = 0;
+	pthread_mutex_unlock(&col.lock);
+	return err < 0 ? err : 0;
+}
+
+/* Every tree with something to show, whatever -o, -O and -t choose. */
+static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total)
+{
+	unsigned int t;
+
+	memset(m, 0, sizeof(*m));
+	m->total = total;
+	m->restore = col.restore;
+	for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
+		m->shown[t] = ks_tree_active(total, t) || t == col.base->tree;
+		if (m->shown[t])
+			ks_memory_compute(&m->memory[t], col.base, total, t);
+	}
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *type, char *body, size_t len,
+			     enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+#define TEXT_PLAIN	"text/plain; charset=utf-8"
+
+/* GET /metrics: read the maps now and render them. */
+static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, const char *url,
+				     const char *method, const char *version,
+				     const char *upload_data, size_t *upload_size,
+				     void **state)
+{
+	static char not_found[] = "khoscope serves /metrics only\n";
+	static char bad_method[] = "GET or HEAD only\n";
+	static char failed[] = "khoscope could not read its BPF maps\n";
+	struct ks_prog progs[KS_MAX_PROGS];
+	struct ks_snapshot *snap;
+	struct ks_metrics *m;
+	unsigned int nr_progs;
+	char *body = NULL;
+	size_t len = 0;
+	bool om;
+	FILE *f;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, TEXT_PLAIN, bad_method,
+			     strlen(bad_method), MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND, TEXT_PLAIN, not_found,
+			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
+	om = ks_wants_openmetrics(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_ACCEPT));
+	snap = calloc(1, sizeof(*snap));
+	m = calloc(1, sizeof(*m));
+	if (!snap || !m || collect(snap, progs, &nr_progs, false)) {
+		free(snap);
+		free(m);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
+			     strlen(failed), MHD_RESPMEM_PERSISTENT);
+	}
+	fill_metrics(m, snap);
+	f = open_memstream(&body, &len);
+	if (f) {
+		ks_print_metrics(f, m, om);
+		fclose(f);
+	}
+	free(snap);
+	free(m);
+	if (!f || !body)
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
+			     strlen(failed), MHD_RESPMEM_PERSISTENT);
+	return reply(conn, MHD_HTTP_OK, om ? KS_OM_CONTENT_TYPE : KS_PROM_CONTENT_TYPE,
+		     body, len, MHD_RESPMEM_MUST_FREE);
+}
+
+static struct MHD_Daemon *start_metrics_server(int fd)
+{
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+				serve_metrics, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_CONNECTION_LIMIT, 16U,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				MHD_OPTION_END);
+}
+
 int main(int argc, char **argv)
 {
 	struct ks_snapshot *acc = NULL, *prev = NULL, *cur = NULL, *delta = NULL;
@@ -580,14 +801,33 @@ int main(int argc, char **argv)
 	struct ks_shape base = {};
 	struct ks_restore restore;
 	struct ks_memory memory;
+	struct ks_metrics *metrics = NULL;
+	struct MHD_Daemon *httpd = NULL;
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
-	bool exiting = false;
-	int err, flavour;
+	bool exiting = false, usage;
+	int err, flavour, listen_fd = -1;
 
 	err = parse_args(argc, argv);
 	if (err)
 		return err;
+	if (env.prometheus) {
+		listen_fd = listen_on(env.prometheus, &usage);
+		if (listen_fd < 0)
+			return usage ? 2 : 1;
+	}
+	if (env.textfile) {
+		err = ks_check_textfile(env.textfile);
+		if (err) {
+			fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
+				env.textfile, strerror(-err));
+			if (listen_fd >= 0)
+				close(listen_fd);
+			return 1;
+		}
+	}
+	/* A scraper that goes away mid-response must not end the run. */
+	signal(SIGPIPE, SIG_IGN);
 
 	/* From here on a stop signal ends the run through the cleanup path. */
 	sigemptyset(&stop_signals);
@@ -598,29 +838,31 @@ int main(int argc, char **argv)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 
+	err = 1;
 	if (!have_caps()) {
 		fprintf(stderr, "khoscope: need root, or CAP_BPF and CAP_PERFMON\n");
-		return 1;
+		goto cleanup;
 	}
 	flavour = kho_events_flavour();
 	if (flavour == -1) {
 		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: build it from kernel/patches\n");
-		return 1;
+		goto cleanup;
 	}
 	if (flavour == -2) {
 		fprintf(stderr, "khoscope: this kernel's kho events carry no duration or generation "
 			"(patches 0007-0008): build it from kernel/patches\n");
-		return 1;
+		goto cleanup;
 	}
 	if (check_kho())
-		return 1;
+		goto cleanup;
 	libbpf_set_print(libbpf_print_fn);
 
 	acc = calloc(1, sizeof(*acc));
 	prev = calloc(1, sizeof(*prev));
 	cur = calloc(1, sizeof(*cur));
 	delta = calloc(1, sizeof(*delta));
-	if (!acc || !prev || !cur || !delta) {
+	metrics = calloc(1, sizeof(*metrics));
+	if (!acc || !prev || !cur || !delta || !metrics) {
 		fprintf(stderr, "khoscope: out of memory\n");
 		err = 1;
 		goto cleanup;
@@ -662,6 +904,21 @@ int main(int argc, char **argv)
 	if (env.tree < 0)
 		env.tree = base.tree;
 	read_restore(&restore);
+	col.skel = skel;
+	col.rb = rb;
+	col.acc = acc;
+	col.base = &base;
+	col.restore = &restore;
+	if (listen_fd >= 0) {
+		httpd = start_metrics_server(listen_fd);
+		if (!httpd) {
+			fprintf(stderr, "khoscope: failed to start the metrics server on '%s'\n",
+				env.prometheus);
+			err = 1;
+			goto cleanup;
+		}
+		listen_fd = -1;		/* the server owns it now */
+	}
 	if (!env.json)
 		print_header(&base, &restore, flavour);
 
@@ -674,10 +931,8 @@ int main(int argc, char **argv)
 					last_ns + env.interval * 1000000000ULL : 0);
 		final = exiting || (env.count && printed + 1 >= env.count);
 
-		/* Drain the ring buffer first: every queued change is then in. */
-		err = ring_buffer__consume(rb);
-		if (err >= 0)
-			err = read_snapshot(skel, acc, cur, progs, &nr_progs);
+		/* The longest walk is per interval: the next one starts afresh. */
+		err = collect(cur, progs, &nr_progs, true);
 		if (err < 0) {
 			fprintf(stderr, "khoscope: failed to read BPF maps: %s\n", strerror(-err));
 			err = 1;
@@ -685,9 +940,13 @@ int main(int argc, char **argv)
 		}
 		/* Without an interval, the one report covers the whole run. */
 		ks_snapshot_sub(delta, cur, prev);
-		/* The longest walk is per interval: start the next one afresh. */
-		for (t = 0; t < KHOSCOPE_NR_TREES; t++)
-			acc->walks[t].max_ns = 0;
+		if (env.textfile) {
+			fill_metrics(metrics, cur);
+			err = ks_write_textfile(env.textfile, metrics);
+			if (err)
+				fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
+					env.textfile, strerror(-err));
+		}
 
 		memset(&report, 0, sizeof(report));
 		report.ts_ns = now_ns(CLOCK_REALTIME);
@@ -718,8 +977,14 @@ int main(int argc, char **argv)
 	err = 0;
 
 cleanup:
+	/* The server reads the maps: it stops first. */
+	if (httpd)
+		MHD_stop_daemon(httpd);
+	if (listen_fd >= 0)
+		close(listen_fd);
 	ring_buffer__free(rb);
 	khoscope_bpf__destroy(skel);
+	free(metrics);
 	free(acc);
 	free(prev);
 	free(cur);

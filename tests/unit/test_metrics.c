@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of user/metrics.c: the Prometheus and OpenMetrics exposition
+ * and the textfile writer. "test_metrics --emit FILE" writes a sample
+ * exposition for promtool (tests/host/unit-metrics.sh).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "metrics.h"
+#include "test.h"
+
+static struct ks_snapshot snap;
+static struct ks_shape base;
+static struct ks_metrics m;
+
+/*
+ * Tree 1, walked with 10 order-0 keys in 6 nodes; since then 5 preserves
+ * of order 0 (1, 600, 1000, 1023 and 1024 ns), one of them failed, and a
+ * node allocated at level 0.
+ */
+static void sample(void)
+{
+	static const __u64 ns[] = { 1, 600, 1000, 1023, 1024 };
+	struct khoscope_hist *h = &snap.hist[1][KHOSCOPE_OP_PRESERVE][0];
+	unsigned int i;
+
+	memset(&snap, 0, sizeof(snap));
+	memset(&base, 0, sizeof(base));
+	base.valid = true;
+	base.tree = 1;
+	base.keys[0] = 10;
+	for (i = 0; i < KHOSCOPE_NR_LEVELS; i++)
+		base.nodes[i] = 1;
+	for (i = 0; i < 5; i++) {
+		h->slots[ks_slot_of(ns[i])]++;
+		h->sum_ns += ns[i];
+	}
+	h->errors = 1;
+	h->applied = 4;
+	snap.nodes[1][0].alloc = 1;
+	snap.lost[KS_LOST_RECURSION] = 2;
+
+	memset(&m, 0, sizeof(m));
+	m.total = &snap;
+	m.shown[1] = true;
+	ks_memory_compute(&m.memory[1], &base, &snap, 1);
+}
+
+/* The exposition as a string; the caller frees it. */
+static char *render(bool om)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ks_print_metrics(f, &m, om);
+	fclose(f);
+	return buf;
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line))) {
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+TEST(histogram_buckets_are_cumulative_le_in_exact_seconds)
+{
+	char *t;
+
+	sample();
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve_duration_seconds histogram"));
+	/* slot 0 holds 0..1 ns; 600, 1000 and 1023 ns are in slot 9 (512..1023). */
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000000001\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000000511\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000001023\"} 4"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000002047\"} 5"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"+Inf\"} 5"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_sum{tree=\"1\",order=\"0\"} 0.000003648"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_count{tree=\"1\",order=\"0\"} 5"));
+	/* Nothing for what did not happen. */
+	ASSERT_TRUE(!strstr(t, "order=\"1\""));
+	ASSERT_TRUE(!strstr(t, "khoscope_unpreserve_duration_seconds_bucket"));
+	free(t);
+}
+
+TEST(counters_results_and_memory_gauges)
+{
+	char *t;
+
+	sample();
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve_total counter"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 4"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"error\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_node_allocations_total{tree=\"1\",level=\"0\"} 1"));
+	/* 10 walked + 4 applied keys; 6 walked + 1 allocated nodes. */
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"0\"} 14"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"0\"} 57344"));
+	ASSERT_TRUE(has_line(t, "khoscope_node_bytes{tree=\"1\",level=\"0\"} 8192"));
+	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\"} 0.5"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_from_walk{tree=\"1\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_lost_events_total{reason=\"recursion_misses\"} 2"));
+	ASSERT_TRUE(!strstr(t, "# EOF"));
+	ASSERT_TRUE(!strstr(t, "boot_restore"));
+	free(t);
+}
+
+TEST(openmetrics_names_counter_families_without_total_and_ends_with_eof)
+{
+	char *t;
+	size_t n;
+
+	sample();
+	t = render(true);
+	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve counter"));
+	ASSERT_TRUE(has_line(t, "# HELP khoscope_preserve Keys added to a KHO radix tree, by result "
+			     "(ok includes keys present already)."));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 4"));
+	ASSERT_TRUE(!strstr(t, "# TYPE khoscope_preserve_total"));
+	n = strlen(t);
+	ASSERT_TRUE(n > 6 && !strcmp(t + n - 6, "# EOF\n"));
+	free(t);
+}
+
+TEST(boot_restore_gauges_when_this_kernel_restored)
+{
+	struct ks_restore r = { .valid = true, .retrieve_ns = 4450000, .retrieve_ret = -22 };
+	char *t;
+
+	sample();
+	m.restore = &r;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "khoscope_boot_restore_seconds 0.00445"));
+	ASSERT_TRUE(has_line(t, "khoscope_boot_restore_result -22"));
+	free(t);
+}
+
+TEST(accept_header_negotiation)
+{
+	ASSERT_TRUE(!ks_wants_openmetrics(NULL));
+	ASSERT_TRUE(!ks_wants_openmetrics("text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+	ASSERT_TRUE(ks_wants_openmetrics("application/openmetrics-text;version=1.0.0,"
+					 "application/openmetrics-text;version=0.0.1;q=0.75,"
+					 "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+}
+
+TEST(textfile_is_renamed_into_place)
+{
+	char dir[] = "/tmp/ks-metrics-XXXXXX", path[64], missing[80];
+	struct stat st;
+	char *t;
+
+	sample();
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/khoscope.prom", dir);
+	ASSERT_EQ(ks_check_textfile(path), 0);
+	ASSERT_EQ(ks_write_textfile(path, &m), 0);
+	ASSERT_EQ(stat(path, &st), 0);
+	t = render(false);
+	ASSERT_EQ(st.st_size, strlen(t));
+	free(t);
+	/* Only the file itself is there: no temporary file is left. */
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(rmdir(dir), 0);
+
+	snprintf(missing, sizeof(missing), "%s/gone/khoscope.prom", dir);
+	ASSERT_EQ(ks_check_textfile(missing), -ENOENT);
+	ASSERT_EQ(ks_write_textfile(missing, &m), -ENOENT);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--emit")) {
+		FILE *f = fopen(argv[2], "w");
+
+		if (!f)
+			return 1;
+		sample();
+		ks_print_metrics(f, &m, false);
+		return fclose(f) ? 1 : 0;
+	}
+	return run_tests(argc > 1 ? argv[1] : NULL);
+}

@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+# khoscope serves /metrics (--prometheus 9464) while the workload driver
+# preserves known amounts. Run by tests/vm/prometheus.host, which forwards
+# a port on the host's 127.0.0.1 to 9464 here and runs a real Prometheus
+# against it: it watches this log for "prometheus-scenario: workload done"
+# and queries Prometheus for the time just after it. The guest checks the
+# endpoint itself too (text and OpenMetrics, 404, a scraper that hangs up
+# mid-response, --textfile) and logs the ground truth and khoscope's JSON
+# for the host.
+# khoscope-vm-append: test_kho.max_mem=4096
+. "$KHOSCOPE_SCENARIO_DIR/common.sh"
+
+URL=http://127.0.0.1:9464/metrics
+
+wl_load
+# No interval: the one JSON record at the end covers the whole run, as the
+# cumulative histograms do.
+run=prom
+khoscope --prometheus 9464 --json >/tmp/prom.out 2>/tmp/prom.err &
+ks_pid=$!
+i=0
+until wget -q -O /tmp/first "$URL" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+check_true "khoscope serves /metrics" test -s /tmp/first
+check_true "the first scrape has the memory gauges" grep -q '^khoscope_preserved_keys{tree="1",order="0"}' /tmp/first
+
+wl folios 512 0
+wl folios 64 3 strided
+wl folios 8 9 random
+wl unpreserve 25
+cat "$WL/status"
+radix_report >/tmp/walk
+orders_of /tmp/walk >/tmp/walked
+# Every preserve call since khoscope started was the driver's.
+echo "prometheus-scenario: truth preserve_total=584 keys=$(unpairs /tmp/walked)"
+echo "prometheus-scenario: workload done"
+
+wget -q -O /tmp/metrics "$URL"
+check_true "a scrape after the workload" test -s /tmp/metrics
+check "preserve calls in the scrape" \
+	"$(sed -n 's/^khoscope_preserve_total{tree="1",order="[0-9]*",result="ok"} //p' /tmp/metrics |
+	   awk '{ n += $1 } END { print n + 0 }')" 584
+wget -q -S --header 'Accept: application/openmetrics-text; version=1.0.0' -O /tmp/om "$URL" 2>/tmp/om.headers
+check_true "OpenMetrics when asked for: its content type" \
+	grep -qi 'Content-Type: application/openmetrics-text' /tmp/om.headers
+check "OpenMetrics when asked for: ends with # EOF" "$(tail -n 1 /tmp/om)" "# EOF"
+check_true "OpenMetrics names counter families without _total" \
+	grep -qx '# TYPE khoscope_preserve counter' /tmp/om
+if wget -q -O /tmp/nf http://127.0.0.1:9464/nothing 2>/tmp/nf.err; then
+	check "another path is 404" 200 404
+else
+	check_true "another path is 404" grep -q 404 /tmp/nf.err
+fi
+# A scraper that hangs up mid-response does not stop khoscope.
+for i in 1 2 3; do
+	wget -q -O - "$URL" 2>/dev/null | head -c 100 >/dev/null
+done
+check_true "khoscope still serves after scrapers hung up" wget -q -O /tmp/after "$URL"
+check_true "khoscope is still running" kill -0 "$ks_pid"
+
+# Let the host's Prometheus scrape the final state a few times.
+sleep 8
+ks_stop
+section metrics /tmp/metrics
+section openmetrics /tmp/om
+
+# --textfile: the same exposition, renamed into place at every report.
+khoscope --textfile /tmp/khoscope.prom 1 >/tmp/tf.out 2>/tmp/tf.err &
+tf_pid=$!
+i=0
+while [ ! -s /tmp/khoscope.prom ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+kill -INT "$tf_pid"
+wait "$tf_pid"
+check "textfile: khoscope exits 0" "$?" 0
+check_true "textfile: written" test -s /tmp/khoscope.prom
+check "textfile: no temporary file left" "$(ls /tmp | grep -c 'khoscope.prom.*tmp')" 0
+check_true "textfile: has the walk's order-0 keys" \
+	grep -q "^khoscope_preserved_keys{tree=\"1\",order=\"0\"} $(awk '$1 == 0 { print $2 }' /tmp/walked)\$" \
+	/tmp/khoscope.prom
+section textfile /tmp/khoscope.prom
+finish

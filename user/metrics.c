@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Prometheus and OpenMetrics exposition of what khoscope counted.
+ *
+ * Every counter and histogram is cumulative since khoscope started; the
+ * gauges are the tree's memory now. Histograms have one bucket per log2
+ * slot of khoscope's own histograms, so that a quantile Prometheus
+ * computes falls in the same slot as khoscope's. Series exist only for
+ * what happened (a tree, operation and order with calls; a level with
+ * nodes), which keeps their number bounded by what the tree holds: at most
+ * 16 trees x 2 operations x 24 orders.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "metrics.h"
+
+static const char *const lost_reasons[KS_NR_LOST] = {
+	[KHOSCOPE_CTR_RINGBUF_FULL]	= "ringbuf_full",
+	[KHOSCOPE_CTR_ERRORS_FULL]	= "errors_full",
+	[KHOSCOPE_CTR_ORDER_OVERFLOW]	= "order_overflow",
+	[KHOSCOPE_CTR_TREE_OVERFLOW]	= "tree_overflow",
+	[KHOSCOPE_CTR_LEVEL_OVERFLOW]	= "level_overflow",
+	[KS_LOST_RECURSION]		= "recursion_misses",
+};
+
+bool ks_wants_openmetrics(const char *accept)
+{
+	return accept && strstr(accept, "application/openmetrics-text");
+}
+
+/* Nanoseconds as exact decimal seconds: 1023 -> 0.000001023. */
+static void print_seconds(FILE *f, __u64 ns)
+{
+	char frac[16];
+	int n;
+
+	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % 1000000000ULL));
+	while (n > 1 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	fprintf(f, "%llu.%s", (unsigned long long)(ns / 1000000000ULL), frac);
+}
+
+/*
+ * A family's HELP and TYPE lines. OpenMetrics names a counter family
+ * without its _total suffix; the text format names it with.
+ */
+static void family(FILE *f, bool om, const char *name, const char *type, const char *help)
+{
+	const char *suffix = !om && !strcmp(type, "counter") ? "_total" : "";
+
+	fprintf(f, "# HELP %s%s %s\n", name, suffix, help);
+	fprintf(f, "# TYPE %s%s %s\n", name, suffix, type);
+}
+
+static bool hist_used(const struct khoscope_hist *h)
+{
+	return ks_hist_calls(h) != 0;
+}
+
+static void print_histograms(FILE *f, const struct ks_metrics *m, bool om,
+			     enum khoscope_op op)
+{
+	const char *name = op == KHOSCOPE_OP_PRESERVE ? "khoscope_preserve_duration_seconds" :
+				"khoscope_unpreserve_duration_seconds";
+	unsigned int t, o, s;
+
+	family(f, om, name, "histogram", op == KHOSCOPE_OP_PRESERVE ?
+	       "Time kho_radix_add_key() took per call, as the kernel timed it (kho_preserve_end)." :
+	       "Time kho_radix_del_key() took per call, as the kernel timed it (kho_unpreserve_end).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		if (!m->shown[t])
+			continue;
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
+			const struct khoscope_hist *h = &m->total->hist[t][op][o];
+			__u64 cum = 0;
+
+			if (!hist_used(h))
+				continue;
+			for (s = 0; s < KHOSCOPE_NR_SLOTS - 1; s++) {
+				cum += h->slots[s];
+				fprintf(f, "%s_bucket{tree=\"%u\",order=\"%u\",le=\"", name, t, o);
+				print_seconds(f, ks_slot_max(s));
+				fprintf(f, "\"} %llu\n", (unsigned long long)cum);
+			}
+			cum += h->slots[KHOSCOPE_NR_SLOTS - 1];
+			fprintf(f, "%s_bucket{tree=\"%u\",order=\"%u\",le=\"+Inf\"} %llu\n",
+				name, t, o, (unsigned long long)cum);
+			fprintf(f, "%s_sum{tree=\"%u\",order=\"%u\"} ", name, t, o);
+			print_seconds(f, h->sum_ns);
+			fprintf(f, "\n%s_count{tree=\"%u\",order=\"%u\"} %llu\n", name, t, o,
+				(unsigned long long)cum);
+		}
+	}
+}
+
+static void print_calls(FILE *f, const struct ks_metrics *m, bool om, enum khoscope_op op)
+{
+	const char *name = op == KHOSCOPE_OP_PRESERVE ? "khoscope_preserve" : "khoscope_unpreserve";
+	unsigned int t, o;
+
+	family(f, om, name, "counter", op == KHOSCOPE_OP_PRESERVE ?
+	       "Keys added to a KHO radix tree, by result (ok includes keys present already)." :
+	       "Keys deleted from a KHO radix tree, by result (error includes keys not present).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		if (!m->shown[t])
+			continue;
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
+			const struct khoscope_hist *h = &m->total->hist[t][op][o];
+			__u64 calls = ks_hist_calls(h);
+
+			if (!calls)
+				continue;
+			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"ok\"} %llu\n",
+				name, t, o, (unsigned long long)(calls - h->errors));
+			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"error\"} %llu\n",
+				name, t, o, (unsigned long long)h->errors);
+		}
+	}
+}
+
+static void print_nodes(FILE *f, const struct ks_metrics *m, bool om, bool alloc)
+{
+	const char *name = alloc ? "khoscope_node_allocations" : "khoscope_node_frees";
+	unsigned int t, l;
+
+	family(f, om, name, "counter", alloc ?
+	       "Node pages that joined a KHO radix tree, by level (0: bitmaps)." :
+	       "Node pages that left a KHO radix tree, by level (0: bitmaps).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		if (!m->shown[t])
+			continue;
+		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
+			const struct khoscope_nodes *n = &m->total->nodes[t][l];
+
+			if (!n->alloc && !n->free && !m->memory[t].nodes[l])
+				continue;
+			fprintf(f, "%s_total{tree=\"%u\",level=\"%u\"} %llu\n", name, t, l,
+				(unsigned long long)(alloc ? n->alloc : n->free));
+		}
+	}
+}
+
+static void print_walks(FILE *f, const struct ks_metrics *m, bool om)
+{
+	unsigned int t;
+
+	family(f, om, "khoscope_walks", "counter",
+	       "Walks of a KHO radix tree by others than khoscope (kho/out/radix_tree readers).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		if (m->shown[t])
+			fprintf(f, "khoscope_walks_total{tree=\"%u\"} %llu\n", t,
+				(unsigned long long)m->total->walks[t].count);
+	family(f, om, "khoscope_walk_seconds", "counter",
+	       "Time those walks took, as the kernel timed them.");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		if (!m->shown[t])
+			continue;
+		fprintf(f, "khoscope_walk_seconds_total{tree=\"%u\"} ", t);
+		print_seconds(f, m->total->walks[t].sum_ns);
+		fputc('\n', f);
+	}
+}
+
+/* The memory gauges: what a tree holds now. */
+static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
+{
+	unsigned int t, o, l;
+
+	family(f, om, "khoscope_preserved_keys", "gauge",
+	       "Keys a KHO radix tree holds, by page order (tree 1: the preserved memory).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
+			if (m->memory[t].keys[o] || hist_used(&m->total->hist[t][0][o]) ||
+			    hist_used(&m->total->hist[t][1][o]))
+				fprintf(f, "khoscope_preserved_keys{tree=\"%u\",order=\"%u\"} %lld\n",
+					t, o, (long long)m->memory[t].keys[o]);
+	family(f, om, "khoscope_preserved_bytes", "gauge",
+	       "Bytes the keys of a KHO radix tree preserve, by page order.");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
+			if (m->memory[t].keys[o] || hist_used(&m->total->hist[t][0][o]) ||
+			    hist_used(&m->total->hist[t][1][o]))
+				fprintf(f, "khoscope_preserved_bytes{tree=\"%u\",order=\"%u\"} %lld\n",
+					t, o, (long long)(m->memory[t].keys[o] <<
+							  (o + KHOSCOPE_PAGE_SHIFT)));
+	family(f, om, "khoscope_node_bytes", "gauge",
+	       "Bytes of node pages a KHO radix tree takes, by level (0: bitmaps).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		for (l = 0; m->shown[t] && l < KHOSCOPE_NR_LEVELS; l++)
+			if (m->memory[t].nodes[l] || m->total->nodes[t][l].alloc)
+				fprintf(f, "khoscope_node_bytes{tree=\"%u\",level=\"%u\"} %lld\n",
+					t, l, (long long)m->memory[t].nodes[l] * KHOSCOPE_NODE_SIZE);
+	family(f, om, "khoscope_overhead_ratio", "gauge",
+	       "Node bytes of a KHO radix tree per byte it preserves (0 when it preserves none).");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		if (m->shown[t])
+			fprintf(f, "khoscope_overhead_ratio{tree=\"%u\"} %.17g\n", t,
+				m->memory[t].overhead_ratio);
+	family(f, om, "khoscope_memory_from_walk", "gauge",
+	       "1 if a tree's memory gauges are absolute (joined with a walk of the tree), "
+	       "0 if they are the change since khoscope started.");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		if (m->shown[t])
+			fprintf(f, "khoscope_memory_from_walk{tree=\"%u\"} %d\n", t,
+				m->memory[t].baseline);
+}
+
+static void print_lost(FILE *f, const struct ks_metrics *m, bool om)
+{
+	unsigned int i;
+
+	family(f, om, "khoscope_lost_events", "counter",
+	       "Events khoscope could not count where they belong, by reason (see the README).");
+	for (i = 0; i < KS_NR_LOST; i++)
+		fprintf(f, "khoscope_lost_events_total{reason=\"%s\"} %llu\n", lost_reasons[i],
+			(unsigned long long)m->total->lost[i]);
+}
+
+static void print_restore(FILE *f, const struct ks_metrics *m, bool om)
+{
+	const struct ks_restore *r = m->restore;
+
+	if (!r || !r->valid)
+		return;
+	family(f, om, "khoscope_boot_restore_seconds", "gauge",
+	       "Time this kernel's early-boot walk of the tree it received took (retrieve_ns).");
+	fprintf(f, "khoscope_boot_restore_seconds ");
+	print_seconds(f, r->retrieve_ns);
+	fputc('\n', f);
+	family(f, om, "khoscope_boot_restore_result", "gauge",
+	       "The result of that walk: 0, or a negative errno (retrieve_ret).");
+	fprintf(f, "khoscope_boot_restore_result %d\n", r->retrieve_ret);
+}
+
+void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
+{
+	print_histograms(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);
+	print_histograms(f, m, openmetrics, KHOSCOPE_OP_UNPRESERVE);
+	print_calls(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);
+	print_calls(f, m, openmetrics, KHOSCOPE_OP_UNPRESERVE);
+	print_nodes(f, m, openmetrics, true);
+	print_nodes(f, m, openmetrics, false);
+	print_walks(f, m, openmetrics);
+	print_memory(f, m, openmetrics);
+	print_lost(f, m, openmetrics);
+	print_restore(f, m, openmetrics);
+	if (openmetrics)
+		fputs("# EOF\n", f);
+}
+
+/* The temporary file beside @path that a write goes to first. */
+static char *textfile_tmp(const char *path)
+{
+	char *tmp;
+
+	return asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0 ? NULL : tmp;
+}
+
+int ks_check_textfile(const char *path)
+{
+	char *tmp = textfile_tmp(path);
+	int fd, err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return err;
+}
+
+int ks_write_textfile(const char *path, const struct ks_metrics *m)
+{
+	char *tmp = textfile_tmp(path);
+	FILE *f;
+	int err = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	ks_print_metrics(f, m, false);
+	if (fflush(f) || ferror(f) || fsync(fileno(f)))
+		err = -errno ?: -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}
