@@ -32,7 +32,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
 USER_SRCS	:= user/khoscope.c user/report.c user/metrics.c
 USER_HDRS	:= user/report.h user/metrics.h include/khoscope.h
-USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -lpthread
+USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lpthread
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
 GUEST_ROOT	:= $(BUILD)/guest/root
 UNIT_OUT	:= $(BUILD)/unit
@@ -127,11 +127,11 @@ FORCE:
 
 $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c user/report.c
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c user/report.c -ljson-c
 
 $(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/report.c
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/report.c -ljson-c
 
 $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
 	$(call msg,CC,$@)

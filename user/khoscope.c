@@ -802,6 +802,7 @@ int main(int argc, char **argv)
 	struct ks_restore restore;
 	struct ks_memory memory;
 	struct ks_metrics *metrics = NULL;
+	struct ks_ident ident;
 	struct MHD_Daemon *httpd = NULL;
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
@@ -904,6 +905,7 @@ int main(int argc, char **argv)
 	if (env.tree < 0)
 		env.tree = base.tree;
 	read_restore(&restore);
+	ks_ident_read(&ident);
 	col.skel = skel;
 	col.rb = rb;
 	col.acc = acc;
@@ -953,6 +955,8 @@ int main(int argc, char **argv)
 		report.interval_ns = now_ns(CLOCK_MONOTONIC) - (env.interval ? last_ns : start_ns);
 		report.final = final;
 		report.delta = delta;
+		report.total = cur;
+		report.ident = &ident;
 		report.memory = &memory;
 		report.restore = &restore;
 		report.order_mask = env.order_mask;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
 #include "report.h"
 
 #ifndef ARRAY_SIZE
@@ -592,170 +594,285 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 	fflush(f);
 }
 
-static void json_hist(FILE *j, const struct khoscope_hist *h, unsigned int order)
+/* json-c helpers: a key whose value is an integer, or a string. */
+static void json_u64(json_object *o, const char *key, __u64 v)
 {
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void json_s64(json_object *o, const char *key, __s64 v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static json_object *json_hist(const struct khoscope_hist *h, unsigned int order)
+{
+	json_object *o = json_object_new_object(), *buckets = json_object_new_array();
 	__u64 calls = ks_hist_calls(h);
-	bool first = true;
+	char key[16];
 	unsigned int s;
 
-	fprintf(j, "{\"order\":%u,\"count\":%llu,\"ok\":%llu,\"errors\":%llu"
-		",\"unchanged\":%llu,\"untimed\":%llu,\"sum_ns\":%llu",
-		order, calls, calls - h->errors, h->errors, h->unchanged, h->untimed, h->sum_ns);
-	for (s = 0; s < ARRAY_SIZE(percentiles); s++)
-		fprintf(j, ",\"p%.0f_ns\":%.0f", percentiles[s],
-			ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS, percentiles[s]));
-	fprintf(j, ",\"buckets\":[");
+	json_u64(o, "order", order);
+	json_u64(o, "count", calls);
+	json_u64(o, "ok", calls - h->errors);
+	json_u64(o, "errors", h->errors);
+	json_u64(o, "unchanged", h->unchanged);
+	json_u64(o, "untimed", h->untimed);
+	json_u64(o, "sum_ns", h->sum_ns);
+	for (s = 0; s < ARRAY_SIZE(percentiles); s++) {
+		snprintf(key, sizeof(key), "p%.0f_ns", percentiles[s]);
+		json_u64(o, key, (__u64)(ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS,
+							    percentiles[s]) + 0.5));
+	}
 	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++) {
+		json_object *b;
+
 		if (!h->slots[s])
 			continue;
-		fprintf(j, "%s{\"min\":%llu,\"max\":%llu,\"count\":%llu}",
-			first ? "" : ",", ks_slot_min(s), ks_slot_max(s), h->slots[s]);
-		first = false;
+		b = json_object_new_object();
+		json_u64(b, "min", ks_slot_min(s));
+		json_u64(b, "max", ks_slot_max(s));
+		json_u64(b, "count", h->slots[s]);
+		json_object_array_add(buckets, b);
 	}
-	fprintf(j, "]}");
+	json_object_object_add(o, "buckets", buckets);
+	return o;
 }
 
 /* "order_keys" objects for the orders that have keys; signed for deltas. */
-static void json_orders(FILE *j, const __s64 *keys)
+static json_object *json_orders(const __s64 *keys)
 {
-	bool first = true;
+	json_object *a = json_object_new_array();
 	unsigned int o;
 
 	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
+		json_object *e;
+
 		if (!keys[o])
 			continue;
-		fprintf(j, "%s{\"order\":%u,\"keys\":%lld,\"pages\":%lld,\"bytes\":%lld}",
-			first ? "" : ",", o, (long long)keys[o], (long long)keys[o] * (1LL << o),
-			(long long)keys[o] * (1LL << o) * (1LL << KHOSCOPE_PAGE_SHIFT));
-		first = false;
+		e = json_object_new_object();
+		json_u64(e, "order", o);
+		json_s64(e, "keys", keys[o]);
+		json_s64(e, "pages", keys[o] * (1LL << o));
+		json_s64(e, "bytes", keys[o] * (1LL << o) * (1LL << KHOSCOPE_PAGE_SHIFT));
+		json_object_array_add(a, e);
 	}
+	return a;
 }
 
-static void json_levels(FILE *j, const __s64 *nodes)
+static json_object *json_levels(const __s64 *nodes)
 {
+	json_object *a = json_object_new_array();
 	unsigned int l;
 
-	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;)
-		fprintf(j, "{\"level\":%u,\"nodes\":%lld,\"bytes\":%lld}%s", l,
-			(long long)nodes[l], (long long)nodes[l] * KHOSCOPE_NODE_SIZE,
-			l ? "," : "");
+	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;) {
+		json_object *e = json_object_new_object();
+
+		json_u64(e, "level", l);
+		json_s64(e, "nodes", nodes[l]);
+		json_s64(e, "bytes", nodes[l] * KHOSCOPE_NODE_SIZE);
+		json_object_array_add(a, e);
+	}
+	return a;
 }
 
-static void json_shape(FILE *j, const struct ks_shape *s)
+static json_object *json_shape(const struct ks_shape *s)
 {
 	__s64 keys[KHOSCOPE_NR_ORDERS], nodes[KHOSCOPE_NR_LEVELS], total = 0;
+	json_object *o = json_object_new_object();
 	unsigned int i;
 
 	for (i = 0; i < KHOSCOPE_NR_ORDERS; i++)
 		keys[i] = s->keys[i];
 	for (i = 0; i < KHOSCOPE_NR_LEVELS; i++)
 		total += nodes[i] = s->nodes[i];
-	fprintf(j, "{\"tree\":%u,\"orders\":[", s->tree);
-	json_orders(j, keys);
-	fprintf(j, "],\"levels\":[");
-	json_levels(j, nodes);
-	fprintf(j, "],\"node_bytes\":%lld}", (long long)total * KHOSCOPE_NODE_SIZE);
+	json_u64(o, "tree", s->tree);
+	json_object_object_add(o, "orders", json_orders(keys));
+	json_object_object_add(o, "levels", json_levels(nodes));
+	json_s64(o, "node_bytes", total * KHOSCOPE_NODE_SIZE);
+	return o;
+}
+
+/*
+ * What @s counted for the record's tree: calls per operation and order,
+ * errors, nodes, walks, lost events. The record carries it twice: for the
+ * interval, and cumulative since start ("totals").
+ */
+static void json_counts(json_object *o, const struct ks_report *r,
+			const struct ks_snapshot *s, bool interval)
+{
+	json_object *ops = json_object_new_object(), *errors = json_object_new_array();
+	json_object *nodes = json_object_new_array(), *walks = json_object_new_object();
+	json_object *lost = json_object_new_object();
+	const struct ks_walks *w = &s->walks[r->tree];
+	unsigned int op, ord, l, i, t = r->tree;
+
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
+		json_object *a = json_object_new_array();
+
+		for (ord = 0; ord < KHOSCOPE_NR_ORDERS; ord++) {
+			const struct khoscope_hist *h = &s->hist[t][op][ord];
+
+			if (shown(r, op, ord) && ks_hist_calls(h))
+				json_object_array_add(a, json_hist(h, ord));
+		}
+		json_object_object_add(ops, op_names[op], a);
+	}
+	json_object_object_add(o, "ops", ops);
+
+	for (i = 0; i < s->nr_errors; i++) {
+		const struct ks_error *e = &s->errors[i];
+		json_object *eo;
+
+		if (!error_shown(r, e))
+			continue;
+		eo = json_object_new_object();
+		json_object_object_add(eo, "op", json_object_new_string(ks_op_name(e->key.op)));
+		json_u64(eo, "order", e->key.order);
+		json_s64(eo, "errno", -e->key.err);
+		json_u64(eo, "count", e->count);
+		json_object_array_add(errors, eo);
+	}
+	json_object_object_add(o, "errors", errors);
+
+	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;) {
+		json_object *n = json_object_new_object();
+
+		json_u64(n, "level", l);
+		json_u64(n, "alloc", s->nodes[t][l].alloc);
+		json_u64(n, "free", s->nodes[t][l].free);
+		json_object_array_add(nodes, n);
+	}
+	json_object_object_add(o, "nodes", nodes);
+
+	json_u64(walks, "count", w->count);
+	json_u64(walks, "sum_ns", w->sum_ns);
+	/* The longest walk is kept per interval only. */
+	if (interval)
+		json_u64(walks, "max_ns", w->count ? w->max_ns : 0);
+	json_u64(walks, "keys", w->keys);
+	json_u64(walks, "nodes", w->nodes);
+	json_u64(walks, "errors", w->errors);
+	json_object_object_add(o, "walks", walks);
+
+	for (i = 0; i < KS_NR_LOST; i++)
+		json_u64(lost, lost_names[i], s->lost[i]);
+	json_object_object_add(o, "lost", lost);
+}
+
+static json_object *json_memory(const struct ks_memory *m)
+{
+	json_object *o = json_object_new_object();
+	char ratio[32];
+	__s64 nodes = 0;
+	unsigned int l;
+
+	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
+		nodes += m->nodes[l];
+	json_object_object_add(o, "baseline", json_object_new_boolean(m->baseline));
+	json_object_object_add(o, "preserved", json_orders(m->keys));
+	json_object_object_add(o, "levels", json_levels(m->nodes));
+	json_s64(o, "preserved_pages", m->preserved_pages);
+	json_s64(o, "preserved_bytes", m->preserved_bytes);
+	json_s64(o, "nodes", nodes);
+	json_s64(o, "node_bytes", m->node_bytes);
+	/* %.17g: 64 GiB of 1 GiB folios is 3.6e-07, not 0.000000. */
+	snprintf(ratio, sizeof(ratio), "%.17g", m->overhead_ratio);
+	json_object_object_add(o, "overhead_ratio",
+			       json_object_new_double_s(m->overhead_ratio, ratio));
+	return o;
+}
+
+static json_object *json_restore(const struct ks_restore *rs)
+{
+	json_object *o;
+
+	if (!rs || !rs->valid)
+		return NULL;
+	o = json_object_new_object();
+	json_u64(o, "retrieve_ns", rs->retrieve_ns);
+	json_s64(o, "retrieve_ret", rs->retrieve_ret);
+	json_u64(o, "extend_scratch_ns", rs->extend_ns);
+	json_s64(o, "extend_scratch_ret", rs->extend_ret);
+	json_u64(o, "busy_blocks", rs->busy_blocks);
+	json_object_object_add(o, "tree", json_shape(&rs->shape));
+	return o;
+}
+
+static json_object *json_progs(const struct ks_report *r)
+{
+	json_object *a = json_object_new_array();
+	unsigned int i;
+
+	for (i = 0; i < r->nr_progs; i++) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(r->progs[i].name));
+		json_u64(p, "run_cnt", r->progs[i].run_cnt);
+		json_u64(p, "run_time_ns", r->progs[i].run_time_ns);
+		json_u64(p, "recursion_misses", r->progs[i].recursion_misses);
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+json_object *ks_json_record(const struct ks_report *r)
+{
+	json_object *o = json_object_new_object(), *totals;
+	char ts[32];
+
+	json_u64(o, "schema", KHOSCOPE_SCHEMA_VERSION);
+	/* Microseconds: a double holds every one of them for epoch times. */
+	snprintf(ts, sizeof(ts), "%llu.%06llu", r->ts_ns / 1000000000ULL,
+		 r->ts_ns % 1000000000ULL / 1000);
+	json_object_object_add(o, "ts", json_object_new_double_s(r->ts_ns / 1e9, ts));
+	if (r->ident) {
+		json_object_object_add(o, "host", json_object_new_string(r->ident->host));
+		json_object_object_add(o, "kernel", json_object_new_string(r->ident->kernel));
+		json_object_object_add(o, "boot_id", json_object_new_string(r->ident->boot_id));
+	}
+	json_u64(o, "interval_ns", r->interval_ns);
+	json_object_object_add(o, "final", json_object_new_boolean(r->final));
+	json_u64(o, "tree", r->tree);
+	json_counts(o, r, r->delta, true);
+	if (r->total) {
+		totals = json_object_new_object();
+		json_counts(totals, r, r->total, false);
+		json_object_object_add(o, "totals", totals);
+	}
+	json_object_object_add(o, "memory", r->memory ? json_memory(r->memory) : NULL);
+	json_object_object_add(o, "boot_restore", json_restore(r->restore));
+	json_object_object_add(o, "programs", json_progs(r));
+	return o;
 }
 
 void ks_print_json(FILE *f, const struct ks_report *r)
 {
-	const struct ks_snapshot *d = r->delta;
-	const struct ks_walks *w = &d->walks[r->tree];
-	unsigned int op, o, l, i, t = r->tree;
-	bool first = true;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *j;
+	json_object *o = ks_json_record(r);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	j = open_memstream(&buf, &len);
-	if (!j)
-		return;
-
-	/* Microseconds: a double holds every one of them for epoch times. */
-	fprintf(j, "{\"schema\":%d,\"ts\":%llu.%06llu,\"interval_ns\":%llu"
-		",\"final\":%s,\"tree\":%u,\"ops\":{",
-		KHOSCOPE_SCHEMA_VERSION, r->ts_ns / 1000000000ULL,
-		r->ts_ns % 1000000000ULL / 1000, r->interval_ns, r->final ? "true" : "false", t);
-	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
-		fprintf(j, "%s\"%s\":[", op ? "," : "", op_names[op]);
-		first = true;
-		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-			const struct khoscope_hist *h = &d->hist[t][op][o];
-
-			if (!shown(r, op, o) || !ks_hist_calls(h))
-				continue;
-			if (!first)
-				fputc(',', j);
-			json_hist(j, h, o);
-			first = false;
-		}
-		fputc(']', j);
-	}
-	fprintf(j, "},\"errors\":[");
-	for (i = 0, first = true; i < d->nr_errors; i++) {
-		const struct ks_error *e = &d->errors[i];
-
-		if (!error_shown(r, e))
-			continue;
-		fprintf(j, "%s{\"op\":\"%s\",\"order\":%u,\"errno\":%d,\"count\":%llu}",
-			first ? "" : ",", ks_op_name(e->key.op), e->key.order, -e->key.err,
-			e->count);
-		first = false;
-	}
-	fprintf(j, "],\"nodes\":[");
-	for (l = KHOSCOPE_NR_LEVELS; l-- > 0;)
-		fprintf(j, "{\"level\":%u,\"alloc\":%llu,\"free\":%llu}%s", l,
-			(unsigned long long)d->nodes[t][l].alloc,
-			(unsigned long long)d->nodes[t][l].free, l ? "," : "");
-	fprintf(j, "],\"walks\":{\"count\":%llu,\"sum_ns\":%llu,\"max_ns\":%llu"
-		",\"keys\":%llu,\"nodes\":%llu,\"errors\":%llu}",
-		w->count, w->sum_ns, w->count ? w->max_ns : 0, w->keys, w->nodes, w->errors);
-
-	if (r->memory) {
-		const struct ks_memory *m = r->memory;
-		__s64 nodes = 0;
-
-		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
-			nodes += m->nodes[l];
-		fprintf(j, ",\"memory\":{\"baseline\":%s,\"preserved\":[",
-			m->baseline ? "true" : "false");
-		json_orders(j, m->keys);
-		fprintf(j, "],\"levels\":[");
-		json_levels(j, m->nodes);
-		/* %.17g: 64 GiB of 1 GiB folios is 3.6e-07, not 0.000000. */
-		fprintf(j, "],\"preserved_pages\":%lld,\"preserved_bytes\":%lld"
-			",\"nodes\":%lld,\"node_bytes\":%lld,\"overhead_ratio\":%.17g}",
-			(long long)m->preserved_pages, (long long)m->preserved_bytes,
-			(long long)nodes, (long long)m->node_bytes, m->overhead_ratio);
-	} else {
-		fprintf(j, ",\"memory\":null");
-	}
-
-	fprintf(j, ",\"boot_restore\":");
-	if (r->restore && r->restore->valid) {
-		fprintf(j, "{\"retrieve_ns\":%llu,\"retrieve_ret\":%d,\"extend_scratch_ns\":%llu"
-			",\"extend_scratch_ret\":%d,\"busy_blocks\":%llu,\"tree\":",
-			r->restore->retrieve_ns, r->restore->retrieve_ret, r->restore->extend_ns,
-			r->restore->extend_ret, (unsigned long long)r->restore->busy_blocks);
-		json_shape(j, &r->restore->shape);
-		fputc('}', j);
-	} else {
-		fprintf(j, "null");
-	}
-
-	fprintf(j, ",\"lost\":{");
-	for (i = 0; i < KS_NR_LOST; i++)
-		fprintf(j, "%s\"%s\":%llu", i ? "," : "", lost_names[i], d->lost[i]);
-	fprintf(j, "},\"programs\":[");
-	for (i = 0; i < r->nr_progs; i++)
-		fprintf(j, "%s{\"name\":\"%s\",\"run_cnt\":%llu,\"run_time_ns\":%llu"
-			",\"recursion_misses\":%llu}", i ? "," : "", r->progs[i].name,
-			r->progs[i].run_cnt, r->progs[i].run_time_ns,
-			r->progs[i].recursion_misses);
-	fprintf(j, "]}\n");
-	fclose(j);
-
-	fwrite(buf, 1, len, f);
+	/* One line, in one write. */
+	fprintf(f, "%s\n", text);
 	fflush(f);
-	free(buf);
+	json_object_put(o);
+}
+
+void ks_ident_read(struct ks_ident *id)
+{
+	struct utsname u;
+	FILE *f;
+
+	memset(id, 0, sizeof(*id));
+	if (gethostname(id->host, sizeof(id->host) - 1))
+		snprintf(id->host, sizeof(id->host), "unknown");
+	if (!uname(&u))
+		snprintf(id->kernel, sizeof(id->kernel), "%s", u.release);
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (f) {
+		if (!fgets(id->boot_id, sizeof(id->boot_id), f))
+			id->boot_id[0] = '\0';
+		id->boot_id[strcspn(id->boot_id, "\n")] = '\0';
+		fclose(f);
+	}
 }

@@ -10,9 +10,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include <json-c/json.h>
 #include "khoscope.h"
 
-#define KHOSCOPE_SCHEMA_VERSION	2
+#define KHOSCOPE_SCHEMA_VERSION	3
+
+/* Which machine and boot the records come from. */
+struct ks_ident {
+	char host[256];
+	char kernel[65];	/* uname -r */
+	char boot_id[40];	/* /proc/sys/kernel/random/boot_id */
+};
 
 struct ks_error {
 	struct khoscope_error_key key;
@@ -100,6 +108,8 @@ struct ks_report {
 	bool final;
 	unsigned int tree;	/* the tree this record describes */
 	const struct ks_snapshot *delta;	/* histograms and counts */
+	const struct ks_snapshot *total;	/* the same since start, or NULL */
+	const struct ks_ident *ident;		/* or NULL */
 	const struct ks_memory *memory;
 	const struct ks_restore *restore;
 	__u64 order_mask;	/* what to show; never what to count */
@@ -147,5 +157,8 @@ void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 void ks_print_text(FILE *f, const struct ks_report *r);
 /* One JSON object, one line, flushed in one write. */
 void ks_print_json(FILE *f, const struct ks_report *r);
+/* The same record as a json-c object; the caller puts it. */
+json_object *ks_json_record(const struct ks_report *r);
+void ks_ident_read(struct ks_ident *id);
 
 #endif /* __KHOSCOPE_REPORT_H */

@@ -19,11 +19,15 @@ for n, line in enumerate(lines, 1):
 rec = json.loads(lines[0])
 assert rec["ops"]["preserve"][0]["buckets"][0] == {"min": 1024, "max": 2047, "count": 3}, rec
 assert rec["memory"]["overhead_ratio"] > 0
-bad = dict(rec, schema=1)
-try:
-    jsonschema.validate(bad, schema)
-except jsonschema.ValidationError:
-    print("ok   a record with schema 1 is rejected")
-else:
-    sys.exit("FAIL schema accepted schema=1")
+assert rec["totals"]["ops"] == rec["ops"], rec["totals"]
+assert rec["host"] and rec["kernel"], rec
+for what, bad in (("schema 2", dict(rec, schema=2)),
+                  ("no totals", {k: v for k, v in rec.items() if k != "totals"}),
+                  ("no boot_id", {k: v for k, v in rec.items() if k != "boot_id"})):
+    try:
+        jsonschema.validate(bad, schema)
+    except jsonschema.ValidationError:
+        print(f"ok   a record with {what} is rejected")
+    else:
+        sys.exit(f"FAIL schema accepted a record with {what}")
 PY

@@ -372,7 +372,7 @@ TEST(json_is_one_line)
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n');
 	ASSERT_TRUE(!strchr(text, '\n') || strchr(text, '\n') == text + strlen(text) - 1);
 	/* Microseconds: 16 significant digits, which a double holds. */
-	ASSERT_TRUE(!strncmp(text, "{\"schema\":2,\"ts\":1700000000.123456,", 35));
+	ASSERT_TRUE(!strncmp(text, "{\"schema\":3,\"ts\":1700000000.123456,", 35));
 	ASSERT_TRUE(strstr(text, "\"count\":4,\"ok\":3,\"errors\":1,"));
 	ASSERT_TRUE(strstr(text, "\"recursion_misses\":3"));
 	ASSERT_TRUE(strstr(text, "{\"min\":1024,\"max\":2047,\"count\":3}"));
@@ -386,6 +386,48 @@ TEST(json_is_one_line)
 	ASSERT_TRUE(strstr(text, "\"preserve\":[],\"unpreserve\":[{\"order\":9,"));
 	ASSERT_TRUE(strstr(text, "\"preserved\":[{\"order\":0,\"keys\":8,"));
 	free(text);
+}
+
+/*
+ * Schema 3: the machine and boot, and the counts since start beside the
+ * interval's, so that a consumer that drops a line is still right.
+ */
+TEST(json_names_the_boot_and_carries_totals)
+{
+	static struct ks_snapshot d, total;
+	struct ks_ident id = { .host = "h1", .kernel = "7.3.4", .boot_id = "b-1" };
+	struct ks_memory m;
+	struct ks_restore r;
+	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
+				 .tree = 1, .delta = &d, .total = &total, .ident = &id,
+				 .memory = &m, .restore = &r, .order_mask = ~0ULL, .op_mask = ~0U };
+	json_object *o, *v, *ops, *first;
+	char *text;
+
+	sample(&d, &m, &r);
+	total = d;
+	total.hist[1][KHOSCOPE_OP_PRESERVE][0].slots[3] += 10;
+	total.walks[1].max_ns = 12345;
+	text = capture_json(&rep);
+	o = json_tokener_parse(text);
+	free(text);
+	ASSERT_TRUE(o);
+	ASSERT_TRUE(json_object_object_get_ex(o, "host", &v));
+	ASSERT_STREQ(json_object_get_string(v), "h1");
+	ASSERT_TRUE(json_object_object_get_ex(o, "kernel", &v));
+	ASSERT_STREQ(json_object_get_string(v), "7.3.4");
+	ASSERT_TRUE(json_object_object_get_ex(o, "boot_id", &v));
+	ASSERT_STREQ(json_object_get_string(v), "b-1");
+	ASSERT_TRUE(json_object_object_get_ex(o, "totals", &v));
+	ASSERT_TRUE(json_object_object_get_ex(v, "ops", &ops));
+	first = json_object_array_get_idx(json_object_object_get(ops, "preserve"), 0);
+	ASSERT_TRUE(first);
+	ASSERT_EQ(json_object_get_uint64(json_object_object_get(first, "count")),
+		  ks_hist_calls(&d.hist[1][KHOSCOPE_OP_PRESERVE][0]) + 10);
+	/* The longest walk is an interval's figure only. */
+	ASSERT_TRUE(!json_object_object_get_ex(json_object_object_get(v, "walks"), "max_ns", NULL));
+	ASSERT_TRUE(json_object_object_get_ex(v, "lost", NULL));
+	json_object_put(o);
 }
 
 TEST(overhead_ratio_keeps_its_precision)
@@ -409,14 +451,18 @@ TEST(overhead_ratio_keeps_its_precision)
 
 static int emit_json(void)
 {
-	static struct ks_snapshot d;
+	static struct ks_snapshot d, total;
+	struct ks_ident id;
 	struct ks_memory m;
 	struct ks_restore r;
 	struct ks_report rep = { .ts_ns = 1700000000000000001ULL, .interval_ns = 5,
-				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
+				 .tree = 1, .delta = &d, .total = &total, .ident = &id,
+				 .memory = &m, .restore = &r,
 				 .final = true, .order_mask = ~0ULL, .op_mask = ~0U };
 
+	ks_ident_read(&id);
 	sample(&d, &m, &r);
+	total = d;
 	ks_print_json(stdout, &rep);
 	rep.memory = NULL;
 	rep.restore = NULL;
