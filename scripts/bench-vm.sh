@@ -70,6 +70,7 @@ variant() {
 wl_load
 # Warm up the allocator, BPF loading and the trace buffer: one round of
 # each variant, not counted.
+echo "bench-vm: warm-up round"
 for v in disabled khoscope ftrace; do
 	variant "$v"
 done
@@ -80,6 +81,7 @@ for round in $(seq "$ROUNDS"); do
 	2) order="khoscope ftrace disabled" ;;
 	0) order="ftrace disabled khoscope" ;;
 	esac
+	echo "bench-vm: round $round/$ROUNDS: $order"
 	for v in $order; do
 		variant "$v"
 	done
