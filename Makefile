@@ -86,11 +86,17 @@ tools: $(KHOSCOPE) $(KHOSCOPE_GUEST)
 
 unit: $(UNIT_TESTS)
 
-tracker: $(TRACKER_OUT)/test_tracker $(TRACKER_OUT)/fuzz_tracker $(TRACKER_OUT)/bench_current
+tracker: $(TRACKER_OUT)/test_tracker $(TRACKER_OUT)/test_tracker_tsan $(TRACKER_OUT)/fuzz_tracker $(TRACKER_OUT)/bench_current
 
 $(TRACKER_OUT)/test_tracker: tests/tracker/test_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 $(SANITIZE) $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
+
+# The same tests under ThreadSanitizer: every access the threads share is
+# ordered by the tree's lock (tests/host/tracker-tsan.sh).
+$(TRACKER_OUT)/test_tracker_tsan: tests/tracker/test_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -fsanitize=thread $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
 
 $(TRACKER_OUT)/fuzz_tracker: tests/tracker/fuzz_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
 	$(call msg,CLANG,$@)

@@ -855,7 +855,7 @@ static void *worker_empty(void *arg)
 
 struct walker {
 	struct kho_radix_tree *tree;
-	volatile bool stop;
+	bool stop;		/* __atomic: the main thread sets it */
 	unsigned long walks;
 	bool failed;
 };
@@ -865,7 +865,7 @@ static void *walker_loop(void *arg)
 	struct walker *wl = arg;
 	struct walk_result w = {};
 
-	while (!wl->stop) {
+	while (!__atomic_load_n(&wl->stop, __ATOMIC_ACQUIRE)) {
 		walk_tree(wl->tree, &w);
 		if (w.ret || !w.ascending)
 			wl->failed = true;
@@ -903,7 +903,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	}
 	for (t = 0; t < NR_THREADS; t++)
 		pthread_join(wk[t].thread, NULL);
-	wl.stop = true;
+	__atomic_store_n(&wl.stop, true, __ATOMIC_RELEASE);
 	pthread_join(walker, NULL);
 	ASSERT_TRUE(!wl.failed);
 	ASSERT_TRUE(wl.walks > 0);

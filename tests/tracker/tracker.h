@@ -136,7 +136,10 @@ static inline void walk_tree(struct kho_radix_tree *tree, struct walk_result *w)
 	w->ascending = true;
 	w->ret = kho_radix_walk_tree(tree, &cb, w);
 #ifndef SHIM_STOCK
+	/* Under the lock: another thread may be pruning (TSan checks it). */
+	kho_radix_lock(tree);
 	w->spare = tree->nr_spare;
+	kho_radix_unlock(tree);
 #endif
 }
 
