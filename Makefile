@@ -61,7 +61,7 @@ help:
 	@echo 'Targets:'
 	@echo '  setup      install the Debian packages khoscope needs (as root)'
 	@echo '  kernel     fetch linux-source-7.3, apply kernel/patches, build build/kernel/{bzImage,vmlinux}'
-	@echo '  tools      build khoscope (build/user/khoscope) and its static guest twin'
+	@echo '  tools      build khoscope (build/user/khoscope), its guest twin and khoscope-plan'
 	@echo '  guest      build the static binaries the VM guest runs'
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
@@ -82,7 +82,7 @@ kernel: setup
 
 guest: $(GUEST_HELPERS)
 
-tools: $(KHOSCOPE) $(KHOSCOPE_GUEST)
+tools: $(KHOSCOPE) $(KHOSCOPE_GUEST) $(USER_OUT)/khoscope-plan
 
 unit: $(UNIT_TESTS)
 
@@ -161,6 +161,12 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 $(KHOSCOPE): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(USER_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
+
+# The capacity planner: the kernel's kho_radix_tree.c in user space, as the
+# tracker tests build it.
+$(USER_OUT)/khoscope-plan: user/khoscope-plan.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(USER_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread -ljson-c -lm
 
 $(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUEST_BIN)
 	$(call msg,CC,$@)
