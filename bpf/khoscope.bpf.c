@@ -65,6 +65,13 @@ struct {
 } errors SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, KHOSCOPE_MAX_CALLERS);
+	__type(key, struct khoscope_caller_key);
+	__type(value, struct khoscope_caller);
+} callers SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, KHOSCOPE_RINGBUF_BYTES);
 } events SEC(".maps");
@@ -250,6 +257,32 @@ static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
 	return 0;
 }
 
+/* One call of the preservation API, by caller and operation. */
+static __always_inline int handle_api(__u32 op, __u64 caller, __u64 pages, __u64 keys,
+				      int ret, __u64 duration_ns)
+{
+	struct khoscope_caller_key key = { .ip = caller, .op = op };
+	static const struct khoscope_caller zero;
+	struct khoscope_caller *c;
+	__u64 slot;
+
+	c = bpf_map_lookup_or_try_init(&callers, &key, &zero);
+	if (!c) {
+		count(KHOSCOPE_CTR_CALLERS_FULL);
+		return 0;
+	}
+	slot = log2l(duration_ns);
+	if (slot >= KHOSCOPE_NR_SLOTS)
+		slot = KHOSCOPE_NR_SLOTS - 1;
+	c->slots[slot]++;
+	c->calls++;
+	c->errors += ret != 0;
+	c->pages += pages;
+	c->keys += keys;
+	c->sum_ns += duration_ns;
+	return 0;
+}
+
 /*
  * The twins differ in how they read the tree: a tp_btf program loads its
  * fields directly (the argument is typed by BTF), a raw_tp program needs a
@@ -303,6 +336,20 @@ int BPF_PROG(walk_end_raw, struct kho_radix_tree *tree, unsigned long keys,
 	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
 {
 	return handle_walk_end(RAW_TREE(tree, id), keys, nodes_seen, ret, gen, duration_ns);
+}
+
+SEC("tp_btf/kho_api")
+int BPF_PROG(kho_api_btf, enum kho_api_op op, unsigned long caller, unsigned long pages,
+	     unsigned long keys, int ret, __u64 duration_ns)
+{
+	return handle_api(op, caller, pages, keys, ret, duration_ns);
+}
+
+SEC("raw_tp/kho_api")
+int BPF_PROG(kho_api_raw, enum kho_api_op op, unsigned long caller, unsigned long pages,
+	     unsigned long keys, int ret, __u64 duration_ns)
+{
+	return handle_api(op, caller, pages, keys, ret, duration_ns);
 }
 
 char LICENSE[] SEC("license") = "GPL";

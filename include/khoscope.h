@@ -69,7 +69,30 @@ enum khoscope_counter {
 	KHOSCOPE_CTR_ORDER_OVERFLOW,	/* order >= KHOSCOPE_NR_ORDERS */
 	KHOSCOPE_CTR_TREE_OVERFLOW,	/* tree id >= KHOSCOPE_NR_TREES */
 	KHOSCOPE_CTR_LEVEL_OVERFLOW,	/* level >= KHOSCOPE_NR_LEVELS */
+	KHOSCOPE_CTR_CALLERS_FULL,	/* no room for a new caller of the API */
 	KHOSCOPE_NR_COUNTERS,
+};
+
+/*
+ * Calls of the KHO preservation API (the kho_api event, patch 0020), per
+ * calling address and operation (the kernel's enum kho_api_op).
+ */
+#define KHOSCOPE_MAX_CALLERS	1024
+#define KHOSCOPE_NR_API_OPS	10
+
+struct khoscope_caller_key {
+	__u64 ip;
+	__u32 op;
+	__u32 pad;
+};
+
+struct khoscope_caller {
+	__u64 calls;
+	__u64 errors;
+	__u64 pages;		/* asked for */
+	__u64 keys;		/* added or removed */
+	__u64 sum_ns;
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* calls by duration, log2 ns */
 };
 
 enum khoscope_event_kind {

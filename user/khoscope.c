@@ -52,6 +52,10 @@ static const char usage_text[] =
 "                        record each; other trees cannot be walked, so their\n"
 "                        memory is the change since start)\n"
 "  -T, --timestamp       print a timestamp with each text report\n"
+"  -c, --callers         also show the calls of the preservation API since\n"
+"                        start per calling function (kho_api event, patch\n"
+"                        0020): calls, errors, keys, pages, latency; a table\n"
+"                        in text, callers[] in JSON\n"
 "  -p, --prometheus [ADDR:]PORT\n"
 "                        serve /metrics (Prometheus text format, or\n"
 "                        OpenMetrics when the scraper asks for it) on\n"
@@ -73,6 +77,7 @@ static const char usage_text[] =
 "  khoscope -o 0,9 5        # orders 0 and 9 only, every 5 seconds\n"
 "  khoscope -O preserve     # show preservations only\n"
 "  khoscope -t 0 5          # every tree, every 5 seconds\n"
+"  khoscope -c              # who preserved what, until Ctrl-C\n"
 "  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n"
 "  khoscope -p 9464         # serve metrics on port 9464 until Ctrl-C\n"
 "  khoscope -f /var/lib/node_exporter/textfile/khoscope.prom\n";
@@ -89,6 +94,7 @@ static struct env {
 	const char *debugfs;
 	const char *prometheus;	/* [ADDR:]PORT, or NULL */
 	const char *textfile;	/* or NULL */
+	bool callers;
 } env = {
 	.order_mask = ~0ULL,
 	.op_mask = ~0U,
@@ -123,6 +129,7 @@ static int parse_args(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "prometheus", required_argument, NULL, 'p' },
 		{ "textfile", required_argument, NULL, 'f' },
+		{ "callers", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -131,7 +138,7 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vp:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vp:f:ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			env.json = true;
@@ -164,6 +171,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'p':
 			env.prometheus = optarg;
+			break;
+		case 'c':
+			env.callers = true;
 			break;
 		case 'f':
 			if (!*optarg)
@@ -358,6 +368,21 @@ static int kho_events_flavour(void)
 	    !stat("/sys/kernel/debug/tracing/events/kho/kho_preserve_end", &st))
 		return 0;
 	return -1;
+}
+
+/* Does the kernel have the kho_api event (patch 0020)? */
+static bool have_api_event(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct stat st;
+	int id = -1;
+
+	if (btf) {
+		id = btf__find_by_name_kind(btf, "btf_trace_kho_api", BTF_KIND_TYPEDEF);
+		btf__free(btf);
+	}
+	return id > 0 || !stat("/sys/kernel/tracing/events/kho/kho_api", &st) ||
+	       !stat("/sys/kernel/debug/tracing/events/kho/kho_api", &st);
 }
 
 static int check_kho(void)
@@ -584,16 +609,62 @@ static bool wait_for_stop(__u64 deadline)
 	}
 }
 
-static void disable_twins(struct khoscope_bpf *skel, bool use_btf)
+/* Keep one of each tp_btf/raw_tp pair, and kho_api's only if it exists. */
+static void disable_twins(struct khoscope_bpf *skel, bool use_btf, bool api)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		bool is_btf = !strncmp(sec, "tp_btf/", 7);
+		bool is_api = strstr(sec, "/kho_api") != NULL;
 
-		bpf_program__set_autoload(prog, is_btf == use_btf);
+		bpf_program__set_autoload(prog, is_btf == use_btf && (api || !is_api));
 	}
+}
+
+/*
+ * The callers map, summed over CPUs and merged per calling function and
+ * operation: the number of entries in @out.
+ */
+static unsigned int read_callers(struct khoscope_bpf *skel, struct ks_caller *out)
+{
+	int fd = bpf_map__fd(skel->maps.callers), ncpus = libbpf_num_possible_cpus();
+	struct khoscope_caller_key key, next, *prev = NULL;
+	struct khoscope_caller *vals, sum;
+	struct ks_ksyms ksyms;
+	unsigned int nr = 0, s;
+	char name[128];
+	int c;
+
+	if (ncpus <= 0)
+		return 0;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	/* Loaded at every report: modules come and go. */
+	ks_ksyms_load(&ksyms, "/proc/kallsyms");
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (c = 0; c < ncpus; c++) {
+			sum.calls += vals[c].calls;
+			sum.errors += vals[c].errors;
+			sum.pages += vals[c].pages;
+			sum.keys += vals[c].keys;
+			sum.sum_ns += vals[c].sum_ns;
+			for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
+				sum.slots[s] += vals[c].slots[s];
+		}
+		ks_ksyms_name(&ksyms, key.ip, name, sizeof(name));
+		nr = ks_callers_add(out, nr, name, key.op, &sum);
+	}
+	ks_ksyms_free(&ksyms);
+	free(vals);
+	return nr;
 }
 
 /*
@@ -675,6 +746,7 @@ static struct collector {
 	struct ks_snapshot *acc;
 	const struct ks_shape *base;
 	const struct ks_restore *restore;
+	bool api;		/* the kho_api programs are loaded */
 } col = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
@@ -698,14 +770,22 @@ static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int 
 	return err < 0 ? err : 0;
 }
 
-/* Every tree with something to show, whatever -o, -O and -t choose. */
-static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total)
+/*
+ * Every tree with something to show, whatever -o, -O and -t choose, and
+ * the API's callers into @callers (KS_MAX_CALLERS) if the kernel has them.
+ */
+static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
+			 struct ks_caller *callers)
 {
 	unsigned int t;
 
 	memset(m, 0, sizeof(*m));
 	m->total = total;
 	m->restore = col.restore;
+	if (col.api && callers) {
+		m->callers = callers;
+		m->nr_callers = read_callers(col.skel, callers);
+	}
 	for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 		m->shown[t] = ks_tree_active(total, t) || t == col.base->tree;
 		if (m->shown[t])
@@ -741,6 +821,7 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 	static char bad_method[] = "GET or HEAD only\n";
 	static char failed[] = "khoscope could not read its BPF maps\n";
 	struct ks_prog progs[KS_MAX_PROGS];
+	struct ks_caller *callers;
 	struct ks_snapshot *snap;
 	struct ks_metrics *m;
 	unsigned int nr_progs;
@@ -759,13 +840,15 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 							      MHD_HTTP_HEADER_ACCEPT));
 	snap = calloc(1, sizeof(*snap));
 	m = calloc(1, sizeof(*m));
-	if (!snap || !m || collect(snap, progs, &nr_progs, false)) {
+	callers = calloc(KS_MAX_CALLERS, sizeof(*callers));
+	if (!snap || !m || !callers || collect(snap, progs, &nr_progs, false)) {
 		free(snap);
 		free(m);
+		free(callers);
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
 			     strlen(failed), MHD_RESPMEM_PERSISTENT);
 	}
-	fill_metrics(m, snap);
+	fill_metrics(m, snap, callers);
 	f = open_memstream(&body, &len);
 	if (f) {
 		ks_print_metrics(f, m, om);
@@ -773,6 +856,7 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 	}
 	free(snap);
 	free(m);
+	free(callers);
 	if (!f || !body)
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
 			     strlen(failed), MHD_RESPMEM_PERSISTENT);
@@ -806,7 +890,8 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *httpd = NULL;
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
-	bool exiting = false, usage;
+	bool exiting = false, usage, api;
+	struct ks_caller *callers = NULL;
 	int err, flavour, listen_fd = -1;
 
 	err = parse_args(argc, argv);
@@ -863,7 +948,8 @@ int main(int argc, char **argv)
 	cur = calloc(1, sizeof(*cur));
 	delta = calloc(1, sizeof(*delta));
 	metrics = calloc(1, sizeof(*metrics));
-	if (!acc || !prev || !cur || !delta || !metrics) {
+	callers = calloc(KS_MAX_CALLERS, sizeof(*callers));
+	if (!acc || !prev || !cur || !delta || !metrics || !callers) {
 		fprintf(stderr, "khoscope: out of memory\n");
 		err = 1;
 		goto cleanup;
@@ -876,7 +962,14 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->self_tgid = getpid();
-	disable_twins(skel, flavour == 1);
+	api = have_api_event();
+	if (env.callers && !api) {
+		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0020): "
+			"--callers needs it\n");
+		err = 1;
+		goto cleanup;
+	}
+	disable_twins(skel, flavour == 1, api);
 
 	err = khoscope_bpf__load(skel);
 	if (err) {
@@ -911,6 +1004,7 @@ int main(int argc, char **argv)
 	col.acc = acc;
 	col.base = &base;
 	col.restore = &restore;
+	col.api = api;
 	if (listen_fd >= 0) {
 		httpd = start_metrics_server(listen_fd);
 		if (!httpd) {
@@ -943,7 +1037,7 @@ int main(int argc, char **argv)
 		/* Without an interval, the one report covers the whole run. */
 		ks_snapshot_sub(delta, cur, prev);
 		if (env.textfile) {
-			fill_metrics(metrics, cur);
+			fill_metrics(metrics, cur, callers);
 			err = ks_write_textfile(env.textfile, metrics);
 			if (err)
 				fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
@@ -963,6 +1057,10 @@ int main(int argc, char **argv)
 		report.op_mask = env.op_mask;
 		report.progs = progs;
 		report.nr_progs = nr_progs;
+		if (env.callers) {
+			report.callers = callers;
+			report.nr_callers = read_callers(skel, callers);
+		}
 
 		for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 			if (env.tree ? t != (unsigned int)env.tree :
@@ -989,6 +1087,7 @@ cleanup:
 	ring_buffer__free(rb);
 	khoscope_bpf__destroy(skel);
 	free(metrics);
+	free(callers);
 	free(acc);
 	free(prev);
 	free(cur);

@@ -18,12 +18,15 @@
 #include <unistd.h>
 #include "metrics.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const lost_reasons[KS_NR_LOST] = {
 	[KHOSCOPE_CTR_RINGBUF_FULL]	= "ringbuf_full",
 	[KHOSCOPE_CTR_ERRORS_FULL]	= "errors_full",
 	[KHOSCOPE_CTR_ORDER_OVERFLOW]	= "order_overflow",
 	[KHOSCOPE_CTR_TREE_OVERFLOW]	= "tree_overflow",
 	[KHOSCOPE_CTR_LEVEL_OVERFLOW]	= "level_overflow",
+	[KHOSCOPE_CTR_CALLERS_FULL]	= "callers_full",
 	[KS_LOST_RECURSION]		= "recursion_misses",
 };
 
@@ -236,6 +239,99 @@ static void print_restore(FILE *f, const struct ks_metrics *m, bool om)
 	fprintf(f, "khoscope_boot_restore_result %d\n", r->retrieve_ret);
 }
 
+static int caller_calls_cmp(const void *a, const void *b)
+{
+	const struct ks_caller *x = a, *y = b;
+
+	return x->c.calls > y->c.calls ? -1 : x->c.calls < y->c.calls;
+}
+
+/*
+ * The API calls per caller and operation. The label's values are bounded:
+ * the KS_METRICS_MAX_CALLERS callers with the most calls keep their name,
+ * the rest are summed under "other".
+ */
+static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
+{
+	static const char *const families[][2] = {
+		{ "khoscope_api_calls", "Calls of the KHO preservation API, by caller, call and result." },
+		{ "khoscope_api_keys", "Keys those calls added to or removed from the tree." },
+		{ "khoscope_api_pages", "Pages those calls asked for." },
+		{ "khoscope_api_seconds", "Time those calls took, as the kernel timed them." },
+	};
+	struct ks_caller *sorted, *merged;
+	unsigned int i, nr = 0, fam;
+	char names[KS_METRICS_MAX_CALLERS][128];
+	unsigned int nr_names = 0;
+
+	if (!m->callers)
+		return;
+	sorted = calloc(m->nr_callers + 1, sizeof(*sorted));
+	merged = calloc(m->nr_callers + KHOSCOPE_NR_API_OPS, sizeof(*merged));
+	if (!sorted || !merged)
+		goto out;
+	/* The top callers by calls over every operation. */
+	memcpy(sorted, m->callers, m->nr_callers * sizeof(*sorted));
+	for (i = 0; i < m->nr_callers; i++) {
+		unsigned int j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(sorted[j].name, sorted[i].name))
+				break;
+		if (j < i) {
+			sorted[j].c.calls += sorted[i].c.calls;
+			sorted[i].c.calls = 0;
+			sorted[i].name[0] = '\0';
+		}
+	}
+	qsort(sorted, m->nr_callers, sizeof(*sorted), caller_calls_cmp);
+	for (i = 0; i < m->nr_callers && nr_names < KS_METRICS_MAX_CALLERS; i++)
+		if (sorted[i].name[0] && sorted[i].c.calls)
+			snprintf(names[nr_names++], sizeof(names[0]), "%s", sorted[i].name);
+	for (i = 0; i < m->nr_callers; i++) {
+		const struct ks_caller *c = &m->callers[i];
+		const char *name = "other";
+		unsigned int j;
+
+		for (j = 0; j < nr_names; j++)
+			if (!strcmp(names[j], c->name))
+				name = c->name;
+		nr = ks_callers_add(merged, nr, name, c->op, &c->c);
+	}
+	for (fam = 0; fam < ARRAY_SIZE(families); fam++) {
+		family(f, om, families[fam][0], "counter", families[fam][1]);
+		for (i = 0; i < nr; i++) {
+			const struct ks_caller *c = &merged[i];
+			const char *op = ks_api_op_name(c->op);
+
+			switch (fam) {
+			case 0:
+				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"ok\"} %llu\n",
+					families[fam][0], c->name, op,
+					(unsigned long long)(c->c.calls - c->c.errors));
+				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"error\"} %llu\n",
+					families[fam][0], c->name, op,
+					(unsigned long long)c->c.errors);
+				break;
+			case 1:
+			case 2:
+				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\"} %llu\n",
+					families[fam][0], c->name, op,
+					(unsigned long long)(fam == 1 ? c->c.keys : c->c.pages));
+				break;
+			default:
+				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\"} ",
+					families[fam][0], c->name, op);
+				print_seconds(f, c->c.sum_ns);
+				fputc('\n', f);
+			}
+		}
+	}
+out:
+	free(sorted);
+	free(merged);
+}
+
 void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
 {
 	print_histograms(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);
@@ -248,6 +344,7 @@ void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
 	print_memory(f, m, openmetrics);
 	print_lost(f, m, openmetrics);
 	print_restore(f, m, openmetrics);
+	print_callers(f, m, openmetrics);
 	if (openmetrics)
 		fputs("# EOF\n", f);
 }

@@ -21,7 +21,13 @@ struct ks_metrics {
 	bool shown[KHOSCOPE_NR_TREES];
 	struct ks_memory memory[KHOSCOPE_NR_TREES];
 	const struct ks_restore *restore;	/* NULL or !valid: not shown */
+	/* Calls of the preservation API per caller (NULL: no kho_api event). */
+	const struct ks_caller *callers;
+	unsigned int nr_callers;
 };
+
+/* Callers named in the metrics; the others are summed as caller="other". */
+#define KS_METRICS_MAX_CALLERS	20
 
 /*
  * Does an Accept header ask for OpenMetrics? (Prometheus sends it first in

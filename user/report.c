@@ -4,6 +4,7 @@
  * See docs in README.md ("khoscope") and the schema in
  * user/khoscope.schema.json.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -28,8 +29,126 @@ static const char *const lost_names[KS_NR_LOST] = {
 	[KHOSCOPE_CTR_ORDER_OVERFLOW]	= "order_overflow",
 	[KHOSCOPE_CTR_TREE_OVERFLOW]	= "tree_overflow",
 	[KHOSCOPE_CTR_LEVEL_OVERFLOW]	= "level_overflow",
+	[KHOSCOPE_CTR_CALLERS_FULL]	= "callers_full",
 	[KS_LOST_RECURSION]		= "recursion_misses",
 };
+
+static const char *const api_op_names[KHOSCOPE_NR_API_OPS] = {
+	"preserve_folio", "unpreserve_folio", "preserve_folios", "unpreserve_folios",
+	"preserve_pages", "unpreserve_pages", "preserve_vmalloc", "unpreserve_vmalloc",
+	"alloc_preserve", "unpreserve_free",
+};
+
+const char *ks_api_op_name(__u32 op)
+{
+	return op < KHOSCOPE_NR_API_OPS ? api_op_names[op] : "unknown";
+}
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ks_ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int ks_ksyms_load(struct ks_ksyms *k, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	size_t cap = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char type, name[256], mod[128] = "";
+		unsigned long long addr;
+		int n;
+
+		n = sscanf(line, "%llx %c %255s %127s", &addr, &type, name, mod);
+		if (n < 3 || (type != 't' && type != 'T') || !addr)
+			continue;
+		if (k->nr == cap) {
+			struct ks_ksym *s;
+
+			cap = cap ? cap * 2 : 4096;
+			s = realloc(k->syms, cap * sizeof(*s));
+			if (!s) {
+				fclose(f);
+				ks_ksyms_free(k);
+				return -ENOMEM;
+			}
+			k->syms = s;
+		}
+		k->syms[k->nr].addr = addr;
+		if (asprintf(&k->syms[k->nr].name, "%s%s%s", name, n == 4 ? " " : "",
+			     n == 4 ? mod : "") < 0) {
+			fclose(f);
+			ks_ksyms_free(k);
+			return -ENOMEM;
+		}
+		k->nr++;
+	}
+	fclose(f);
+	qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
+	return 0;
+}
+
+void ks_ksyms_free(struct ks_ksyms *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nr; i++)
+		free(k->syms[i].name);
+	free(k->syms);
+	memset(k, 0, sizeof(*k));
+}
+
+void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len)
+{
+	size_t lo = 0, hi = k->nr;
+
+	/* The last symbol at or below ip. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (k->syms[mid].addr <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo)
+		snprintf(buf, len, "%s", k->syms[lo - 1].name);
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)ip);
+}
+
+unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const char *name,
+			    __u32 op, const struct khoscope_caller *c)
+{
+	struct ks_caller *dst = NULL;
+	unsigned int i, s;
+
+	for (i = 0; i < nr && !dst; i++)
+		if (callers[i].op == op && !strcmp(callers[i].name, name))
+			dst = &callers[i];
+	if (!dst) {
+		if (nr == KS_MAX_CALLERS)
+			return nr;
+		dst = &callers[nr++];
+		memset(dst, 0, sizeof(*dst));
+		snprintf(dst->name, sizeof(dst->name), "%s", name);
+		dst->op = op;
+	}
+	dst->c.calls += c->calls;
+	dst->c.errors += c->errors;
+	dst->c.pages += c->pages;
+	dst->c.keys += c->keys;
+	dst->c.sum_ns += c->sum_ns;
+	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
+		dst->c.slots[s] += c->slots[s];
+	return nr;
+}
 
 const char *ks_op_name(enum khoscope_op op)
 {
@@ -502,6 +621,30 @@ static void print_percentiles(FILE *f, const __u64 *slots)
 	fprintf(f, " (estimated within the log2 buckets)\n");
 }
 
+/* The --callers table: calls of the preservation API since start. */
+static void print_callers(FILE *f, const struct ks_report *r)
+{
+	unsigned int i;
+
+	fprintf(f, "preservation API calls since start, by caller (all trees)\n");
+	fprintf(f, "  %-36s %-18s %8s %6s %10s %10s %10s %10s\n", "caller", "call", "calls",
+		"errors", "keys", "pages", "avg", "p99");
+	for (i = 0; i < r->nr_callers; i++) {
+		const struct ks_caller *c = &r->callers[i];
+
+		fprintf(f, "  %-36s %-18s %8llu %6llu %10llu %10llu ", c->name,
+			ks_api_op_name(c->op), (unsigned long long)c->c.calls,
+			(unsigned long long)c->c.errors, (unsigned long long)c->c.keys,
+			(unsigned long long)c->c.pages);
+		print_human_ns(f, c->c.calls ? (double)c->c.sum_ns / c->c.calls : 0);
+		fputc(' ', f);
+		print_human_ns(f, ks_hist_percentile(c->c.slots, KHOSCOPE_NR_SLOTS, 99));
+		fputc('\n', f);
+	}
+	if (!r->nr_callers)
+		fprintf(f, "  (none)\n");
+}
+
 void ks_print_text(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
@@ -591,6 +734,8 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 				fprintf(f, " %s=%llu", lost_names[i], d->lost[i]);
 		fprintf(f, " (all trees; see README, \"Lost events\")\n");
 	}
+	if (r->callers)
+		print_callers(f, r);
 	fflush(f);
 }
 
@@ -816,6 +961,34 @@ static json_object *json_progs(const struct ks_report *r)
 	return a;
 }
 
+static json_object *json_callers(const struct ks_report *r)
+{
+	json_object *a = json_object_new_array();
+	unsigned int i, p;
+	char key[16];
+
+	for (i = 0; i < r->nr_callers; i++) {
+		const struct ks_caller *c = &r->callers[i];
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "caller", json_object_new_string(c->name));
+		json_object_object_add(e, "call", json_object_new_string(ks_api_op_name(c->op)));
+		json_u64(e, "calls", c->c.calls);
+		json_u64(e, "errors", c->c.errors);
+		json_u64(e, "keys", c->c.keys);
+		json_u64(e, "pages", c->c.pages);
+		json_u64(e, "bytes", c->c.pages << KHOSCOPE_PAGE_SHIFT);
+		json_u64(e, "sum_ns", c->c.sum_ns);
+		for (p = 0; p < ARRAY_SIZE(percentiles); p++) {
+			snprintf(key, sizeof(key), "p%.0f_ns", percentiles[p]);
+			json_u64(e, key, (__u64)(ks_hist_percentile(c->c.slots, KHOSCOPE_NR_SLOTS,
+								    percentiles[p]) + 0.5));
+		}
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 json_object *ks_json_record(const struct ks_report *r)
 {
 	json_object *o = json_object_new_object(), *totals;
@@ -840,6 +1013,8 @@ json_object *ks_json_record(const struct ks_report *r)
 		json_counts(totals, r, r->total, false);
 		json_object_object_add(o, "totals", totals);
 	}
+	if (r->callers)
+		json_object_object_add(o, "callers", json_callers(r));
 	json_object_object_add(o, "memory", r->memory ? json_memory(r->memory) : NULL);
 	json_object_object_add(o, "boot_restore", json_restore(r->restore));
 	json_object_object_add(o, "programs", json_progs(r));

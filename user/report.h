@@ -91,6 +91,27 @@ struct ks_memory {
 	double overhead_ratio;	/* node bytes per preserved byte */
 };
 
+/*
+ * Calls of the preservation API by one calling function and operation,
+ * since khoscope started: the BPF map's entries of that function summed.
+ */
+struct ks_caller {
+	char name[128];		/* "func" or "func [module]", or "0x..." */
+	__u32 op;		/* the kernel's enum kho_api_op */
+	struct khoscope_caller c;
+};
+
+#define KS_MAX_CALLERS	KHOSCOPE_MAX_CALLERS
+
+/* Kernel symbols from /proc/kallsyms, text only, sorted by address. */
+struct ks_ksyms {
+	struct ks_ksym {
+		__u64 addr;
+		char *name;	/* "func" or "func [module]" */
+	} *syms;
+	size_t nr;
+};
+
 /* BPF's own cost of one program, from bpf_prog_info. */
 struct ks_prog {
 	const char *name;
@@ -116,6 +137,8 @@ struct ks_report {
 	__u32 op_mask;
 	unsigned int nr_progs;
 	const struct ks_prog *progs;	/* cumulative since load */
+	unsigned int nr_callers;
+	const struct ks_caller *callers;	/* --callers: shown, or NULL */
 };
 
 /* Option parsing: 0 on success, -1 with a message in err on bad input. */
@@ -151,6 +174,21 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
 		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
+const char *ks_api_op_name(__u32 op);
+
+/*
+ * /proc/kallsyms (or @path): 0, or -errno. ks_ksyms_name() names the
+ * function holding @ip ("0x..." if none does).
+ */
+int ks_ksyms_load(struct ks_ksyms *k, const char *path);
+void ks_ksyms_free(struct ks_ksyms *k);
+void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
+/*
+ * Add one map entry to @callers (at most KS_MAX_CALLERS), merging entries
+ * of the same function and operation; returns the new count.
+ */
+unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const char *name,
+			    __u32 op, const struct khoscope_caller *c);
 
 void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 			const char *val_type);
