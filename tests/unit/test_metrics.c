@@ -180,6 +180,47 @@ TEST(textfile_is_renamed_into_place)
 	ASSERT_EQ(ks_write_textfile(missing, &m), -ENOENT);
 }
 
+/*
+ * The API's callers: 25 functions, so the 20 with the most calls keep
+ * their names and the other 5 are summed under caller="other".
+ */
+TEST(callers_are_bounded_with_other)
+{
+	static struct ks_caller callers[25];
+	unsigned int i, named = 0;
+	char *t, *p, name[32];
+
+	sample();
+	for (i = 0; i < 25; i++) {
+		snprintf(callers[i].name, sizeof(callers[i].name), "fn%02u [mod]", i);
+		callers[i].op = 0;	/* preserve_folio */
+		callers[i].c.calls = 100 + i;	/* fn00..fn04 have the fewest */
+		callers[i].c.keys = 100 + i;
+		callers[i].c.pages = 2 * (100 + i);
+		callers[i].c.sum_ns = 1000;
+	}
+	m.callers = callers;
+	m.nr_callers = 25;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "# TYPE khoscope_api_calls_total counter"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn24 [mod]\",op=\"preserve_folio\",result=\"ok\"} 124"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_keys_total{caller=\"fn05 [mod]\",op=\"preserve_folio\"} 105"));
+	/* fn00..fn04: 100 + 101 + 102 + 103 + 104 calls, pages twice that. */
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 510"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_pages_total{caller=\"other\",op=\"preserve_folio\"} 1020"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_seconds_total{caller=\"other\",op=\"preserve_folio\"} 0.000005"));
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "caller=\"fn%02u [mod]\"", i);
+		p = strstr(t, name);
+		named += p != NULL;
+		if (i < 5)
+			ASSERT_TRUE(!p);
+	}
+	ASSERT_EQ(named, KS_METRICS_MAX_CALLERS);
+	free(t);
+	m.callers = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--emit")) {
@@ -187,7 +228,14 @@ int main(int argc, char **argv)
 
 		if (!f)
 			return 1;
+		static struct ks_caller callers[2] = {
+			{ .name = "memfd_luo_preserve", .op = 2, .c = { .calls = 1, .keys = 4096, .pages = 4096 } },
+			{ .name = "wl_execute [kho_workload]", .op = 4, .c = { .calls = 1, .keys = 6, .pages = 1000 } },
+		};
+
 		sample();
+		m.callers = callers;
+		m.nr_callers = 2;
 		ks_print_metrics(f, &m, false);
 		return fclose(f) ? 1 : 0;
 	}
