@@ -20,15 +20,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const lost_reasons[KS_NR_LOST] = {
-	[KHOSCOPE_CTR_RINGBUF_FULL]	= "ringbuf_full",
-	[KHOSCOPE_CTR_ERRORS_FULL]	= "errors_full",
-	[KHOSCOPE_CTR_ORDER_OVERFLOW]	= "order_overflow",
-	[KHOSCOPE_CTR_TREE_OVERFLOW]	= "tree_overflow",
-	[KHOSCOPE_CTR_LEVEL_OVERFLOW]	= "level_overflow",
-	[KHOSCOPE_CTR_CALLERS_FULL]	= "callers_full",
-	[KS_LOST_RECURSION]		= "recursion_misses",
-};
 
 bool ks_wants_openmetrics(const char *accept)
 {
@@ -219,7 +210,7 @@ static void print_lost(FILE *f, const struct ks_metrics *m, bool om)
 	family(f, om, "khoscope_lost_events", "counter",
 	       "Events khoscope could not count where they belong, by reason (see the README).");
 	for (i = 0; i < KS_NR_LOST; i++)
-		fprintf(f, "khoscope_lost_events_total{reason=\"%s\"} %llu\n", lost_reasons[i],
+		fprintf(f, "khoscope_lost_events_total{reason=\"%s\"} %llu\n", ks_lost_name(i),
 			(unsigned long long)m->total->lost[i]);
 }
 

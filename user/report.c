@@ -39,6 +39,11 @@ static const char *const api_op_names[KHOSCOPE_NR_API_OPS] = {
 	"alloc_preserve", "unpreserve_free",
 };
 
+const char *ks_lost_name(unsigned int i)
+{
+	return i < KS_NR_LOST ? lost_names[i] : "unknown";
+}
+
 const char *ks_api_op_name(__u32 op)
 {
 	return op < KHOSCOPE_NR_API_OPS ? api_op_names[op] : "unknown";

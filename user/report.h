@@ -175,6 +175,8 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
 
 const char *ks_op_name(enum khoscope_op op);
 const char *ks_api_op_name(__u32 op);
+/* The name of lost[i] in the outputs ("ringbuf_full", ...). */
+const char *ks_lost_name(unsigned int i);
 
 /*
  * /proc/kallsyms (or @path): 0, or -errno. ks_ksyms_name() names the
