@@ -962,7 +962,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	skel->rodata->self_tgid = getpid();
-	api = have_api_event();
+	/*
+	 * The kho_api programs cost a hash map update per API call: load them
+	 * only for the views that show callers.
+	 */
+	api = (env.callers || env.prometheus || env.textfile) && have_api_event();
 	if (env.callers && !api) {
 		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0020): "
 			"--callers needs it\n");

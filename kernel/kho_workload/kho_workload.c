@@ -57,6 +57,23 @@
 #define WL_MAX_VMALLOC		(256UL << 20)
 #define WL_NR_ORDERS		(MAX_PAGE_ORDER + 1)
 #define WL_PATTERN_MUL		0x9e3779b97f4a7c15ULL
+/*
+ * Workloads are sized to fill memory on purpose: when it runs out, the
+ * command fails with -ENOMEM instead of waking the OOM killer, and it
+ * stops while WL_MIN_FREE is still free (CMA excluded: the KHO scratch
+ * areas are CMA, which the driver's unmovable pages cannot use), so that
+ * the rest of the system can still fork a shell command.
+ */
+#define WL_GFP			(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY)
+#define WL_MIN_FREE		(SZ_32M >> PAGE_SHIFT)
+
+static bool wl_memory_low(unsigned long pages)
+{
+	long free = global_zone_page_state(NR_FREE_PAGES) -
+		    global_zone_page_state(NR_FREE_CMA_PAGES);
+
+	return free < (long)(pages + WL_MIN_FREE);
+}
 
 enum wl_type {
 	WL_FOLIO = 1,
@@ -266,7 +283,9 @@ static struct folio *wl_alloc_folio(unsigned int order)
 	struct folio *folio;
 	unsigned long i, pfn;
 
-	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	if (wl_memory_low(1UL << order))
+		return NULL;
+	folio = folio_alloc(WL_GFP, order);
 	if (!folio)
 		return NULL;
 
@@ -319,7 +338,7 @@ static int wl_preserve_folios(struct wl_folio_job *job)
 				continue;
 			}
 
-			obj = kzalloc_obj(*obj);
+			obj = kzalloc_obj(*obj, WL_GFP);
 			if (!obj) {
 				folio_put(folio);
 				err = -ENOMEM;
@@ -409,7 +428,7 @@ static int wl_cmd_pages(unsigned long count)
 	if (!obj)
 		return -ENOMEM;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	page = wl_memory_low(1UL << order) ? NULL : alloc_pages(WL_GFP, order);
 	if (!page) {
 		kfree(obj);
 		return -ENOMEM;
@@ -446,7 +465,8 @@ static int wl_cmd_vmalloc(unsigned long bytes)
 	if (!obj)
 		return -ENOMEM;
 
-	obj->vaddr = vmalloc(bytes);
+	obj->vaddr = wl_memory_low(PAGE_ALIGN(bytes) >> PAGE_SHIFT) ? NULL :
+		     __vmalloc(bytes, WL_GFP);
 	if (!obj->vaddr) {
 		kfree(obj);
 		return -ENOMEM;
@@ -588,7 +608,7 @@ static int wl_cmd_absent(unsigned long count)
 	int err;
 
 	for (i = 0; i < count; i++) {
-		struct page *page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 1);
+		struct page *page = alloc_pages(WL_GFP, 1);
 
 		if (!page)
 			return -ENOMEM;
