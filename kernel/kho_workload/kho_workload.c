@@ -59,13 +59,14 @@
 #define WL_PATTERN_MUL		0x9e3779b97f4a7c15ULL
 /*
  * Workloads are sized to fill memory on purpose: when it runs out, the
- * command fails with -ENOMEM instead of waking the OOM killer, and it
- * stops while WL_MIN_FREE is still free (CMA excluded: the KHO scratch
- * areas are CMA, which the driver's unmovable pages cannot use), so that
- * the rest of the system can still fork a shell command.
+ * command fails with -ENOMEM instead of waking the OOM killer (allocations
+ * retry hard but may fail), and it stops while WL_MIN_FREE is still free
+ * (CMA excluded: the KHO scratch areas are CMA, which the driver's
+ * unmovable pages cannot use), so that the rest of the system can still
+ * fork a shell command.
  */
-#define WL_GFP			(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY)
-#define WL_MIN_FREE		(SZ_32M >> PAGE_SHIFT)
+#define WL_GFP			(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+#define WL_MIN_FREE		(SZ_16M >> PAGE_SHIFT)
 
 static bool wl_memory_low(unsigned long pages)
 {
