@@ -296,7 +296,7 @@ static unsigned long long rng(void)
  * until it has the keys it should hold.
  */
 static int for_each_key(int (*fn)(struct kho_radix_tree *, unsigned long),
-			struct kho_radix_tree *tree, unsigned long long *nr)
+			struct kho_radix_tree *tree)
 {
 	size_t i;
 	int err;
@@ -323,8 +323,6 @@ static int for_each_key(int (*fn)(struct kho_radix_tree *, unsigned long),
 			err = fn(tree, encode_key(pfn, r->order));
 			if (err)
 				return err;
-			if (nr)
-				(*nr)++;
 		}
 	}
 	return 0;
@@ -448,7 +446,8 @@ static int parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	double per_key = 0, per_node = 0, secs, node_bytes, preserved = 0, est = -1;
-	unsigned long long keys_added = 0, nodes = 0;
+	unsigned long long per_order[MAX_ORDER_PLAN + 1] = {}, nodes = 0;
+	size_t i;
 	struct kho_radix_tree tree = {};
 	struct walk_result w = {};
 	char default_costs[4096];
@@ -481,20 +480,17 @@ int main(int argc, char **argv)
 	if (kho_radix_init_tree(&tree, NULL))
 		return fail("out of memory");
 	for (cyc = 0; cyc < plan.churn; cyc++) {
-		if (for_each_key(kho_radix_add_key, &tree, NULL))
+		if (for_each_key(kho_radix_add_key, &tree))
 			return fail("out of memory while preserving");
-		for_each_key(del_key, &tree, NULL);
+		for_each_key(del_key, &tree);
 	}
-	if (for_each_key(kho_radix_add_key, &tree, &keys_added))
+	if (for_each_key(kho_radix_add_key, &tree))
 		return fail("out of memory while preserving");
 	walk_tree(&tree, &w);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (w.ret)
 		return fail("the walk failed: %d", w.ret);
-
-	unsigned long long per_order[MAX_ORDER_PLAN + 1] = {};
-	size_t i;
 
 	for (i = 0; i < w.nr; i++) {
 		unsigned long key = w.keys[i];
