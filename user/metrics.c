@@ -250,44 +250,27 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 		{ "khoscope_api_pages", "Pages those calls asked for." },
 		{ "khoscope_api_seconds", "Time those calls took, as the kernel timed them." },
 	};
-	struct ks_caller *sorted, *merged;
-	unsigned int i, nr = 0, fam;
-	char names[KS_METRICS_MAX_CALLERS][128];
-	unsigned int nr_names = 0;
+	unsigned int i, j, nr = 0, nr_by_name = 0, top, fam;
+	struct ks_caller *by_name, *merged;
 
 	if (!m->callers)
 		return;
-	sorted = calloc(m->nr_callers + 1, sizeof(*sorted));
-	merged = calloc(m->nr_callers + KHOSCOPE_NR_API_OPS, sizeof(*merged));
-	if (!sorted || !merged)
+	by_name = calloc(m->nr_callers + 1, sizeof(*by_name));
+	merged = calloc(m->nr_callers + 1, sizeof(*merged));
+	if (!by_name || !merged)
 		goto out;
-	/* The top callers by calls over every operation. */
-	memcpy(sorted, m->callers, m->nr_callers * sizeof(*sorted));
-	for (i = 0; i < m->nr_callers; i++) {
-		unsigned int j;
-
-		for (j = 0; j < i; j++)
-			if (!strcmp(sorted[j].name, sorted[i].name))
-				break;
-		if (j < i) {
-			sorted[j].c.calls += sorted[i].c.calls;
-			sorted[i].c.calls = 0;
-			sorted[i].name[0] = '\0';
-		}
-	}
-	qsort(sorted, m->nr_callers, sizeof(*sorted), caller_calls_cmp);
-	for (i = 0; i < m->nr_callers && nr_names < KS_METRICS_MAX_CALLERS; i++)
-		if (sorted[i].name[0] && sorted[i].c.calls)
-			snprintf(names[nr_names++], sizeof(names[0]), "%s", sorted[i].name);
+	/* Calls per function, every operation together, busiest first. */
+	for (i = 0; i < m->nr_callers; i++)
+		nr_by_name = ks_callers_add(by_name, nr_by_name, m->callers[i].name, 0,
+					    &m->callers[i].c);
+	qsort(by_name, nr_by_name, sizeof(*by_name), caller_calls_cmp);
+	top = nr_by_name < KS_METRICS_MAX_CALLERS ? nr_by_name : KS_METRICS_MAX_CALLERS;
 	for (i = 0; i < m->nr_callers; i++) {
 		const struct ks_caller *c = &m->callers[i];
-		const char *name = "other";
-		unsigned int j;
 
-		for (j = 0; j < nr_names; j++)
-			if (!strcmp(names[j], c->name))
-				name = c->name;
-		nr = ks_callers_add(merged, nr, name, c->op, &c->c);
+		for (j = 0; j < top && strcmp(by_name[j].name, c->name); j++)
+			;
+		nr = ks_callers_add(merged, nr, j < top ? c->name : "other", c->op, &c->c);
 	}
 	for (fam = 0; fam < ARRAY_SIZE(families); fam++) {
 		family(f, om, families[fam][0], "counter", families[fam][1]);
@@ -319,7 +302,7 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 		}
 	}
 out:
-	free(sorted);
+	free(by_name);
 	free(merged);
 }
 
