@@ -350,9 +350,8 @@ static bool btf_tree_has_gen(const struct btf *btf)
  * Which flavour of program the kernel can take: 1 tp_btf, 0 raw_tp, -1 no
  * kho events, -2 kho events without durations and generations.
  */
-static int kho_events_flavour(void)
+static int kho_events_flavour(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
 	struct stat st;
 	int id = -1;
 	bool gen = false;
@@ -360,7 +359,6 @@ static int kho_events_flavour(void)
 	if (btf) {
 		id = btf__find_by_name_kind(btf, "btf_trace_kho_preserve_end", BTF_KIND_TYPEDEF);
 		gen = btf_tree_has_gen(btf);
-		btf__free(btf);
 	}
 	if (id > 0)
 		return gen ? 1 : -2;
@@ -371,17 +369,11 @@ static int kho_events_flavour(void)
 }
 
 /* Does the kernel have the kho_api event (patch 0020)? */
-static bool have_api_event(void)
+static bool have_api_event(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
 	struct stat st;
-	int id = -1;
 
-	if (btf) {
-		id = btf__find_by_name_kind(btf, "btf_trace_kho_api", BTF_KIND_TYPEDEF);
-		btf__free(btf);
-	}
-	return id > 0 || !stat("/sys/kernel/tracing/events/kho/kho_api", &st) ||
+	return (btf && btf__find_by_name_kind(btf, "btf_trace_kho_api", BTF_KIND_TYPEDEF) > 0) || !stat("/sys/kernel/tracing/events/kho/kho_api", &st) ||
 	       !stat("/sys/kernel/debug/tracing/events/kho/kho_api", &st);
 }
 
@@ -457,13 +449,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* @dst += each CPU's value of a per-CPU map element, @size bytes each. */
+static void add_percpu(void *dst, const void *vals, int ncpus, size_t size)
+{
+	int c;
+
+	for (c = 0; c < ncpus; c++)
+		ks_counters_add(dst, (const char *)vals + c * size, size);
+}
+
 static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	size_t words = size / sizeof(__u64);
-	__u64 *vals, *dst;
+	char *vals, *dst;
 	__u32 key;
-	int c;
 
 	if (ncpus < 0)
 		return ncpus;
@@ -471,17 +470,13 @@ static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 	if (!vals)
 		return -ENOMEM;
 	for (key = 0; key < nr; key++) {
-		size_t w;
-
 		if (bpf_map_lookup_elem(fd, &key, vals)) {
 			free(vals);
 			return -errno;
 		}
-		dst = (__u64 *)((char *)out + key * size);
+		dst = (char *)out + key * size;
 		memset(dst, 0, size);
-		for (c = 0; c < ncpus; c++)
-			for (w = 0; w < words; w++)
-				dst[w] += vals[c * words + w];
+		add_percpu(dst, vals, ncpus, size);
 	}
 	free(vals);
 	return 0;
@@ -624,44 +619,80 @@ static void disable_twins(struct khoscope_bpf *skel, bool use_btf, bool api)
 }
 
 /*
+ * What the report loop and the metrics server share: the ring buffer and
+ * the counts it feeds are read under the lock, by one of them at a time.
+ */
+static struct collector {
+	pthread_mutex_t lock;
+	struct khoscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct ks_snapshot *acc;
+	const struct ks_shape *base;
+	const struct ks_restore *restore;
+	bool api;		/* the kho_api programs are loaded */
+} col = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Names of the calling addresses seen so far. An address keeps its function
+ * while its module stays loaded, so /proc/kallsyms (tens of thousands of
+ * lines on a distribution kernel) is read again only when a new address
+ * shows up, not at every report or scrape. The callers map holds at most
+ * KS_MAX_CALLERS addresses, so the cache does too. Under col.lock.
+ */
+static struct {
+	unsigned int nr;
+	__u64 ip[KS_MAX_CALLERS];
+	char name[KS_MAX_CALLERS][sizeof(((struct ks_caller *)0)->name)];
+} symcache;
+
+static const char *caller_name(__u64 ip, struct ks_ksyms *ksyms, bool *loaded)
+{
+	unsigned int i;
+
+	for (i = 0; i < symcache.nr; i++)
+		if (symcache.ip[i] == ip)
+			return symcache.name[i];
+	if (!*loaded) {
+		ks_ksyms_load(ksyms, "/proc/kallsyms");
+		*loaded = true;
+	}
+	if (symcache.nr == KS_MAX_CALLERS)
+		symcache.nr = 0;	/* modules came and went: start over */
+	i = symcache.nr++;
+	symcache.ip[i] = ip;
+	ks_ksyms_name(ksyms, ip, symcache.name[i], sizeof(symcache.name[i]));
+	return symcache.name[i];
+}
+
+/*
  * The callers map, summed over CPUs and merged per calling function and
  * operation: the number of entries in @out.
  */
-static unsigned int read_callers(struct khoscope_bpf *skel, struct ks_caller *out)
+static unsigned int read_callers(struct ks_caller *out)
 {
-	int fd = bpf_map__fd(skel->maps.callers), ncpus = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(col.skel->maps.callers), ncpus = libbpf_num_possible_cpus();
 	struct khoscope_caller_key key, next, *prev = NULL;
 	struct khoscope_caller *vals, sum;
-	struct ks_ksyms ksyms;
-	unsigned int nr = 0, s;
-	char name[128];
-	int c;
+	struct ks_ksyms ksyms = {};
+	bool loaded = false;
+	unsigned int nr = 0;
 
 	if (ncpus <= 0)
 		return 0;
 	vals = calloc(ncpus, sizeof(*vals));
 	if (!vals)
 		return 0;
-	/* Loaded at every report: modules come and go. */
-	ks_ksyms_load(&ksyms, "/proc/kallsyms");
+	pthread_mutex_lock(&col.lock);
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
 		memset(&sum, 0, sizeof(sum));
-		for (c = 0; c < ncpus; c++) {
-			sum.calls += vals[c].calls;
-			sum.errors += vals[c].errors;
-			sum.pages += vals[c].pages;
-			sum.keys += vals[c].keys;
-			sum.sum_ns += vals[c].sum_ns;
-			for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
-				sum.slots[s] += vals[c].slots[s];
-		}
-		ks_ksyms_name(&ksyms, key.ip, name, sizeof(name));
-		nr = ks_callers_add(out, nr, name, key.op, &sum);
+		add_percpu(&sum, vals, ncpus, sizeof(sum));
+		nr = ks_callers_add(out, nr, caller_name(key.ip, &ksyms, &loaded), key.op, &sum);
 	}
+	pthread_mutex_unlock(&col.lock);
 	ks_ksyms_free(&ksyms);
 	free(vals);
 	return nr;
@@ -735,19 +766,6 @@ static void print_record(struct ks_report *report)
 	ks_print_text(stdout, report);
 }
 
-/*
- * What the report loop and the metrics server share: the ring buffer and
- * the counts it feeds are read under the lock, by one of them at a time.
- */
-static struct collector {
-	pthread_mutex_t lock;
-	struct khoscope_bpf *skel;
-	struct ring_buffer *rb;
-	struct ks_snapshot *acc;
-	const struct ks_shape *base;
-	const struct ks_restore *restore;
-	bool api;		/* the kho_api programs are loaded */
-} col = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
  * Drain the ring buffer, then read the maps into @out: every queued change
@@ -772,19 +790,19 @@ static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int 
 
 /*
  * Every tree with something to show, whatever -o, -O and -t choose, and
- * the API's callers into @callers (KS_MAX_CALLERS) if the kernel has them.
+ * the API's @nr callers if the kho_api programs are loaded.
  */
 static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
-			 struct ks_caller *callers)
+			 const struct ks_caller *callers, unsigned int nr)
 {
 	unsigned int t;
 
 	memset(m, 0, sizeof(*m));
 	m->total = total;
 	m->restore = col.restore;
-	if (col.api && callers) {
+	if (col.api) {
 		m->callers = callers;
-		m->nr_callers = read_callers(col.skel, callers);
+		m->nr_callers = nr;
 	}
 	for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 		m->shown[t] = ks_tree_active(total, t) || t == col.base->tree;
@@ -848,7 +866,7 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
 			     strlen(failed), MHD_RESPMEM_PERSISTENT);
 	}
-	fill_metrics(m, snap, callers);
+	fill_metrics(m, snap, callers, col.api ? read_callers(callers) : 0);
 	f = open_memstream(&body, &len);
 	if (f) {
 		ks_print_metrics(f, m, om);
@@ -891,7 +909,9 @@ int main(int argc, char **argv)
 	__u64 start_ns, last_ns;
 	unsigned long printed = 0;
 	bool exiting = false, usage, api;
+	struct btf *btf;
 	struct ks_caller *callers = NULL;
+	unsigned int nr_callers = 0;
 	int err, flavour, listen_fd = -1;
 
 	err = parse_args(argc, argv);
@@ -929,7 +949,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "khoscope: need root, or CAP_BPF and CAP_PERFMON\n");
 		goto cleanup;
 	}
-	flavour = kho_events_flavour();
+	/* The kernel's BTF, parsed once, answers both questions. */
+	btf = btf__load_vmlinux_btf();
+	flavour = kho_events_flavour(btf);
+	api = (env.callers || env.prometheus || env.textfile) && have_api_event(btf);
+	btf__free(btf);
 	if (flavour == -1) {
 		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: build it from kernel/patches\n");
 		goto cleanup;
@@ -963,10 +987,9 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->self_tgid = getpid();
 	/*
-	 * The kho_api programs cost a hash map update per API call: load them
-	 * only for the views that show callers.
+	 * The kho_api programs cost a hash map update per API call: they are
+	 * loaded only for the views that show callers.
 	 */
-	api = (env.callers || env.prometheus || env.textfile) && have_api_event();
 	if (env.callers && !api) {
 		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0020): "
 			"--callers needs it\n");
@@ -1040,8 +1063,11 @@ int main(int argc, char **argv)
 		}
 		/* Without an interval, the one report covers the whole run. */
 		ks_snapshot_sub(delta, cur, prev);
+		/* Once per report, for the text or JSON view and the textfile. */
+		if (col.api && (env.callers || env.textfile))
+			nr_callers = read_callers(callers);
 		if (env.textfile) {
-			fill_metrics(metrics, cur, callers);
+			fill_metrics(metrics, cur, callers, nr_callers);
 			err = ks_write_textfile(env.textfile, metrics);
 			if (err)
 				fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
@@ -1063,7 +1089,7 @@ int main(int argc, char **argv)
 		report.nr_progs = nr_progs;
 		if (env.callers) {
 			report.callers = callers;
-			report.nr_callers = read_callers(skel, callers);
+			report.nr_callers = nr_callers;
 		}
 
 		for (t = 1; t < KHOSCOPE_NR_TREES; t++) {

@@ -128,11 +128,21 @@ void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len)
 		snprintf(buf, len, "0x%llx", (unsigned long long)ip);
 }
 
+void ks_counters_add(void *dst, const void *src, size_t size)
+{
+	const __u64 *s = src;
+	__u64 *d = dst;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(__u64); i++)
+		d[i] += s[i];
+}
+
 unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const char *name,
 			    __u32 op, const struct khoscope_caller *c)
 {
 	struct ks_caller *dst = NULL;
-	unsigned int i, s;
+	unsigned int i;
 
 	for (i = 0; i < nr && !dst; i++)
 		if (callers[i].op == op && !strcmp(callers[i].name, name))
@@ -145,13 +155,7 @@ unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const ch
 		snprintf(dst->name, sizeof(dst->name), "%s", name);
 		dst->op = op;
 	}
-	dst->c.calls += c->calls;
-	dst->c.errors += c->errors;
-	dst->c.pages += c->pages;
-	dst->c.keys += c->keys;
-	dst->c.sum_ns += c->sum_ns;
-	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
-		dst->c.slots[s] += c->slots[s];
+	ks_counters_add(&dst->c, c, sizeof(*c));
 	return nr;
 }
 

@@ -186,6 +186,11 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path);
 void ks_ksyms_free(struct ks_ksyms *k);
 void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
 /*
+ * @dst += @src for structs made of __u64 counters only (the BPF maps'
+ * values), counter by counter.
+ */
+void ks_counters_add(void *dst, const void *src, size_t size);
+/*
  * Add one map entry to @callers (at most KS_MAX_CALLERS), merging entries
  * of the same function and operation; returns the new count.
  */
