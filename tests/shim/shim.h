@@ -55,6 +55,12 @@ typedef unsigned int gfp_t;
 /* local_clock(): nanoseconds of CLOCK_MONOTONIC; see linux/sched/clock.h. */
 u64 local_clock(void);
 
+/*
+ * cpu_relax(): where a task waits for another to run, a test's hook plays
+ * the other (see shim_relax_hook in shim_ctl.h).
+ */
+void cpu_relax(void);
+
 /* WARN_ON() and friends count instead of printing a backtrace. */
 extern unsigned long shim_warnings;
 void shim_warn(const char *file, int line, const char *cond);
@@ -90,6 +96,10 @@ static inline bool slab_is_available(void) { return true; }
 
 typedef struct { int counter; } atomic_t;
 #define ATOMIC_INIT(i)		{ (i) }
+static inline int atomic_read(const atomic_t *v) { return __atomic_load_n(&v->counter, __ATOMIC_SEQ_CST); }
+static inline void atomic_set(atomic_t *v, int i) { __atomic_store_n(&v->counter, i, __ATOMIC_SEQ_CST); }
+static inline void atomic_inc(atomic_t *v) { __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST); }
+static inline void atomic_dec(atomic_t *v) { __atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST); }
 static inline int atomic_inc_return(atomic_t *v) { return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST); }
 
 /* Bit operations on unsigned long bitmaps. */
@@ -141,6 +151,10 @@ static inline unsigned long shim_find_next_bit(const unsigned long *addr, unsign
 	for ((bit) = shim_find_next_bit((addr), (size), 0);		\
 	     (bit) < (size);						\
 	     (bit) = shim_find_next_bit((addr), (size), (bit) + 1))
+#define for_each_set_bit_from(bit, addr, size)				\
+	for ((bit) = shim_find_next_bit((addr), (size), (bit));		\
+	     (bit) < (size);						\
+	     (bit) = shim_find_next_bit((addr), (size), (bit) + 1))
 
 /* Mutexes, and the guard()/scoped_guard() of linux/cleanup.h for them. */
 struct mutex {
@@ -151,6 +165,15 @@ struct mutex {
 static inline void mutex_init(struct mutex *l) { pthread_mutex_init(&l->m, NULL); }
 static inline void mutex_lock(struct mutex *l) { pthread_mutex_lock(&l->m); }
 static inline void mutex_unlock(struct mutex *l) { pthread_mutex_unlock(&l->m); }
+static inline int mutex_trylock(struct mutex *l) { return !pthread_mutex_trylock(&l->m); }
+/* Racy, as the kernel's is: a hint for whoever waits on it. */
+static inline bool mutex_is_locked(struct mutex *l)
+{
+	if (pthread_mutex_trylock(&l->m))
+		return true;
+	pthread_mutex_unlock(&l->m);
+	return false;
+}
 /*
  * A default mutex is busy for its owner too: good enough for asserting. The
  * benchmarks leave it out, as a kernel without CONFIG_LOCKDEP does.

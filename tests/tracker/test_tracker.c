@@ -526,6 +526,181 @@ static unsigned long any_key(const struct model *m)
 }
 
 /*
+ * A walk whose callbacks can take changes back drops the tree lock when
+ * changes wait for it. Here one always waits (pausing_leaf() says so), and
+ * while the walk waits for it to take the lock (cpu_relax()), this hook
+ * plays it: it adds and deletes random keys of the model, some behind the
+ * walk and some ahead, with node allocations and frees among them, or
+ * nothing at all, and leaves.
+ */
+static struct {
+	struct kho_radix_tree *tree;
+	struct model *m;
+	unsigned int ops;	/* changes per pause */
+	unsigned long pauses;
+} pause_ctl;
+
+static void pause_hook(void)
+{
+	unsigned int i;
+
+	pause_ctl.pauses++;
+	for (i = 0; i < pause_ctl.ops; i++) {
+		unsigned long key;
+
+		if (rnd() % 2 && pause_ctl.m->nr) {
+			key = any_key(pause_ctl.m);
+			kho_radix_del_key(pause_ctl.tree, key);
+			model_del(pause_ctl.m, key);
+		} else {
+			key = encode_key(rnd() % (1UL << 24), rnd() % 3 ? 0 : rnd() % 10);
+			ASSERT_EQ(kho_radix_add_key(pause_ctl.tree, key), 0);
+			model_add(pause_ctl.m, key);
+		}
+	}
+	/* Its keys behind the walk said a change waits: it is done. */
+	atomic_set(&pause_ctl.tree->waiters, 0);
+}
+
+/* A key walked; and a change always waits for the lock. */
+static int pausing_leaf(unsigned long key, void *data)
+{
+	atomic_set(&pause_ctl.tree->waiters, 1);
+	return walk_leaf(key, data);
+}
+
+/* Keys the walk took back, matched against the keys it gave at the end. */
+static struct model gone;
+
+static int walk_leaf_gone(unsigned long key, void *data)
+{
+	if (gone.nr == gone.cap) {
+		gone.cap = gone.cap ? gone.cap * 2 : 256;
+		gone.keys = realloc(gone.keys, gone.cap * sizeof(*gone.keys));
+		if (!gone.keys)
+			abort();
+	}
+	gone.keys[gone.nr++] = key;
+	return 0;
+}
+
+static int walk_node_gone(phys_addr_t phys, unsigned int level, void *data)
+{
+	struct walk_result *w = data;
+
+	if (level >= LEVELS || !w->nodes[level])
+		return -ERANGE;
+	w->nodes[level]--;
+	return 0;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Sort the keys a walk gave and drop those it took back, each of which it
+ * must have given before: -ENOENT if not.
+ */
+static int take_back(struct walk_result *w)
+{
+	size_t i, j = 0, k = 0;
+
+	qsort(w->keys, w->nr, sizeof(*w->keys), cmp_keys);
+	if (gone.nr)
+		qsort(gone.keys, gone.nr, sizeof(*gone.keys), cmp_keys);
+	for (i = 0; i < w->nr; i++) {
+		if (k < gone.nr && gone.keys[k] == w->keys[i]) {
+			k++;
+			continue;
+		}
+		if (k < gone.nr && gone.keys[k] < w->keys[i])
+			return -ENOENT;
+		w->keys[j++] = w->keys[i];
+	}
+	w->nr = j;
+	return k == gone.nr ? 0 : -ENOENT;
+}
+
+/* A walk that lets others in, @ops changes per pause; keys sorted after. */
+static int pausing_walk(struct kho_radix_tree *tree, struct model *m, unsigned int ops,
+			struct walk_result *w, u64 *gen)
+{
+	const struct kho_radix_walk_cb cb = {
+		.leaf = pausing_leaf, .node = walk_node,
+		.leaf_gone = walk_leaf_gone, .node_gone = walk_node_gone,
+	};
+
+	pause_ctl.tree = tree;
+	pause_ctl.m = m;
+	pause_ctl.ops = ops;
+	pause_ctl.pauses = 0;
+	gone.nr = 0;
+	shim_relax_hook = pause_hook;
+	w->nr = 0;
+	memset(w->nodes, 0, sizeof(w->nodes));
+	w->ascending = true;
+	w->ret = kho_radix_walk_tree_gen(tree, &cb, w, gen);
+	shim_relax_hook = NULL;
+	atomic_set(&tree->waiters, 0);
+	return w->ret ? w->ret : take_back(w);
+}
+
+/*
+ * A walk that can take changes back lets adds and deletes in while it runs
+ * (one pause per 1024 keys and nodes when some wait), and still reports
+ * exactly the keys and nodes per level of the tree as it is when it ends,
+ * at the generation it returns. A walk without those callbacks never lets
+ * anyone in.
+ */
+TEST(walk_lets_others_in_and_reports_the_tree_it_ends_with)
+{
+	struct kho_radix_tree *tree = new_tree();
+	struct walk_result w = {}, check = {};
+	struct model m = {};
+	unsigned long calls;
+	unsigned int ops;
+	int l, round;
+	u64 gen;
+
+	/* Keys of several orders over many leaves: several pauses a walk. */
+	for (round = 0; round < 10; round++)
+		ASSERT_TRUE(random_ops(tree, &m, round, 0, 1UL << 24, 2000));
+	ASSERT_TRUE(m.nr > 4 * 1024);
+
+	atomic_set(&tree->waiters, 1);
+	calls = shim_relax_calls;
+	walk_tree(tree, &w);
+	atomic_set(&tree->waiters, 0);
+	ASSERT_TRUE(walk_matches(&w, &m));
+	ASSERT_EQ(shim_relax_calls, calls);
+
+	for (ops = 0; ops <= 64; ops = ops ? ops * 4 : 1) {
+		for (round = 0; round < 5; round++) {
+			ASSERT_EQ(pausing_walk(tree, &m, ops, &w, &gen), 0);
+			ASSERT_TRUE(pause_ctl.pauses >= 2);
+			w.ascending = true;	/* sorted by pausing_walk() */
+			ASSERT_TRUE(walk_matches(&w, &m));
+			ASSERT_EQ(gen, tree->gen);
+			walk_tree(tree, &check);
+			for (l = 0; l < LEVELS; l++)
+				ASSERT_EQ(w.nodes[l], check.nodes[l]);
+		}
+	}
+	ASSERT_EQ(shim_warnings, 0);
+
+	free_tree(tree);
+	model_free(&m);
+	free(w.keys);
+	free(check.keys);
+	model_free(&gone);
+}
+
+
+/*
  * After every add and every delete, the tree holds exactly the fewest
  * nodes its keys need: a delete frees the leaf it empties and every table
  * above that it empties, but never the root. Every node freed fires its
