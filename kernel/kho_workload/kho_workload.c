@@ -33,6 +33,7 @@
 #include <linux/completion.h>
 #include <linux/count_zeros.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
 #include <linux/kho/abi/kexec_handover.h>
@@ -367,13 +368,27 @@ static int wl_preserve_folios(struct wl_folio_job *job)
 	return err;
 }
 
+/*
+ * For tests: worker threads wait this long between finishing their job and
+ * exiting, which widens the window in which an unload could race with
+ * their exit (tests/vm/workload-unload.sh).
+ */
+static unsigned int thread_exit_delay_ms;
+module_param(thread_exit_delay_ms, uint, 0600);
+MODULE_PARM_DESC(thread_exit_delay_ms,
+		 "milliseconds a worker thread waits before it exits (tests)");
+
 static int wl_folio_thread(void *data)
 {
 	struct wl_folio_job *job = data;
 
 	job->err = wl_preserve_folios(job);
-	complete(&job->done);
-	return 0;
+	msleep(READ_ONCE(thread_exit_delay_ms));
+	/*
+	 * The command waits for done, then the module may go: signal it from
+	 * the kthread code, which does not return here.
+	 */
+	kthread_complete_and_exit(&job->done, 0);
 }
 
 static int wl_cmd_folios(unsigned long count, unsigned int order,
