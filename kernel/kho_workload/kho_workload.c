@@ -14,6 +14,13 @@
  *                          mistake KHO must report (-ENOENT in
  *                          kho_unpreserve_end) and survive
  *     record               describe what is preserved in a KHO subtree
+ *     corrupt order|vmalloc|magic
+ *                          damage the record as a buggy or hostile previous
+ *                          kernel could: the first order-0 folio entry
+ *                          claims order 3, the first vmalloc entry claims
+ *                          more pages than its area has, or the magic is
+ *                          wrong; the next kernel must refuse what is
+ *                          wrong and touch nothing beyond it
  *     tree COUNT ORDER     add COUNT keys of ORDER to a private radix tree
  *                          (created on first use; never handed over), so
  *                          that tracers see a second tree
@@ -572,6 +579,53 @@ static int wl_cmd_record(void)
 	return wl_write_record();
 }
 
+/* The first entry of the record of @type (and @order, for folios). */
+static struct wl_record_entry *wl_record_find(enum wl_type type, u32 order)
+{
+	u32 i;
+
+	for (i = 0; i < wl_record->nr_entries; i++) {
+		struct wl_record_entry *e = &wl_record->entries[i];
+
+		if (e->type == type && (type != WL_FOLIO || e->order == order))
+			return e;
+	}
+	return NULL;
+}
+
+static int wl_cmd_corrupt(const char *what)
+{
+	struct wl_record_entry *e;
+
+	guard(mutex)(&wl_lock);
+	if (!wl_record) {
+		pr_err("corrupt: no record\n");
+		return -EINVAL;
+	}
+	if (!strcmp(what, "magic")) {
+		wl_record->magic = ~WL_RECORD_MAGIC;
+	} else if (!strcmp(what, "order")) {
+		e = wl_record_find(WL_FOLIO, 0);
+		if (!e) {
+			pr_err("corrupt order: the record has no order-0 folio\n");
+			return -EINVAL;
+		}
+		e->order = 3;
+	} else if (!strcmp(what, "vmalloc")) {
+		e = wl_record_find(WL_VMALLOC, 0);
+		if (!e) {
+			pr_err("corrupt vmalloc: the record has no vmalloc area\n");
+			return -EINVAL;
+		}
+		e->nr_pages += 64;
+	} else {
+		pr_err("usage: corrupt order|vmalloc|magic\n");
+		return -EINVAL;
+	}
+	pr_info("record corrupted: %s\n", what);
+	return 0;
+}
+
 /* Unpreserve and free percent of the objects, spread evenly over them. */
 static int wl_cmd_unpreserve(unsigned int percent)
 {
@@ -784,7 +838,14 @@ static int wl_execute(int argc, char **argv)
 		}
 		return wl_cmd_record();
 	}
-	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, record)\n",
+	if (!strcmp(cmd, "corrupt")) {
+		if (argc != 2) {
+			pr_err("usage: corrupt order|vmalloc|magic\n");
+			return -EINVAL;
+		}
+		return wl_cmd_corrupt(argv[1]);
+	}
+	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, tree, record, corrupt)\n",
 	       cmd);
 	return -EINVAL;
 }
@@ -964,13 +1025,15 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 			pr_err("folio at %pa not restored\n", &e->phys);
 			return false;
 		}
+		/* The record may lie: never check beyond the folio. */
 		if (folio_order(folio) != e->order) {
-			pr_err("folio at %pa: order %u, want %u\n", &e->phys,
-			       folio_order(folio), e->order);
-			ok = false;
+			pr_err("folio at %pa: order %u, the record says %u: refused\n",
+			       &e->phys, folio_order(folio), e->order);
+			folio_put(folio);
+			return false;
 		}
 		wl_check_range(r, folio_address(folio), folio_pfn(folio),
-			       1UL << e->order, &ok);
+			       folio_nr_pages(folio), &ok);
 		folio_put(folio);
 		break;
 	case WL_PAGES:
@@ -989,12 +1052,14 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 			pr_err("vmalloc area of %llu pages not restored\n", e->nr_pages);
 			return false;
 		}
+		/* Never check beyond the area that was restored. */
 		if (e->vm.total_pages != e->nr_pages) {
-			pr_err("vmalloc area: %u pages, want %llu\n", e->vm.total_pages,
-			       e->nr_pages);
-			ok = false;
+			pr_err("vmalloc area: %u pages, the record says %llu: refused\n",
+			       e->vm.total_pages, e->nr_pages);
+			vfree(vaddr);
+			return false;
 		}
-		for (i = 0; i < e->nr_pages; i++) {
+		for (i = 0; i < e->vm.total_pages; i++) {
 			void *addr = vaddr + i * PAGE_SIZE;
 
 			wl_check_range(r, addr, vmalloc_to_pfn(addr), 1, &ok);
