@@ -2,8 +2,10 @@
 # A radix node allocation that fails (fail_kho_radix_node, through
 # /proc/self/fail-nth) makes the preserve fail with -ENOMEM; the events show
 # the failure and the rollback freeing exactly the nodes it had allocated;
-# nodes allocated minus freed still equal the walk's count; and a kexec
-# afterwards restores everything that did succeed.
+# nodes allocated minus freed still equal the walk's count. Then every
+# allocation point of a preserve that needs a new path of nodes fails in
+# turn, each leaving the tree as it was. A kexec afterwards restores everything that
+# did succeed, with its content.
 # khoscope-vm-append: trace_event=kho:* trace_buf_size=8M test_kho.max_mem=4096
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
@@ -28,7 +30,9 @@ case "$KHOSCOPE_STAGE" in
 	else
 		check "preserve with a failing node allocation fails" failed failed
 	fi
-	check "the fault was injected" "$(cat /proc/self/fail-nth)" 0
+	# read, a shell builtin: the shell's own counter (a child's is 0).
+	read -r left </proc/self/fail-nth
+	check "the fault was injected" "$left" 0
 	echo 0 >/proc/self/fail-nth
 	check "the driver saw -ENOMEM" "$(dmesg | grep -c "kho_preserve_folio(order $order) failed: -12")" 1
 	check "the failed folio is not counted" "$(field objects <"$WL/status")" 0
@@ -56,9 +60,45 @@ case "$KHOSCOPE_STAGE" in
 	orders_of /tmp/after >/tmp/walked
 	check "keys traced since boot = keys walked" "$(flat /tmp/traced)" "$(flat /tmp/walked)"
 
+	# Every allocation point in turn: a folio of an order without keys
+	# needs a path of new nodes below the root. The nth allocation
+	# fails, for n = 1, 2, ... until the preserve allocates fewer than n
+	# and succeeds. Each failure leaves the tree as it was, and the events
+	# of each attempt show as many nodes freed as allocated.
+	order=""
+	for o in 9 8 7 6 5 4 3 2; do
+		grep -q "^order=$o " /tmp/after || { order=$o; break; }
+	done
+	[ -n "$order" ] || die "every order 2..9 already has keys"
+	n=1
+	while [ "$n" -le 10 ]; do
+		radix_report >/tmp/before.n
+		trace_start
+		echo "$n" >/proc/self/fail-nth
+		echo "folios 1 $order" >"$WL/control" 2>/dev/null
+		rc=$?
+		read -r left </proc/self/fail-nth
+		echo 0 >/proc/self/fail-nth
+		trace_snapshot /tmp/t.n
+		radix_report >/tmp/after.n
+		[ "$left" -ne 0 ] && break	# fewer than n allocations: it succeeded
+		check "allocation $n of $order's path fails the preserve" "$rc" 1
+		check "allocation $n: keys per order as before" \
+			"$(orders_of /tmp/after.n | tr '\n' ';')" "$(orders_of /tmp/before.n | tr '\n' ';')"
+		check "allocation $n: nodes per level as before" \
+			"$(levels_of /tmp/after.n | tr '\n' ';')" "$(levels_of /tmp/before.n | tr '\n' ';')"
+		check "allocation $n: node events allocated - freed = 0" "$(traced_nodes /tmp/t.n "$tree")" 0
+		n=$((n + 1))
+	done
+	check "the preserve succeeded once no allocation was left to fail" "$rc" 0
+	check_true "it needed several allocations ($((n - 1))), each failed once" \
+		test "$((n - 1))" -ge 3
+	check "its node events = the nodes the walk gained" "$(traced_nodes /tmp/t.n "$tree")" \
+		"$(( $(field nodes </tmp/after.n) - $(field nodes </tmp/before.n) ))"
+
 	wl record
 	objects=$(field objects <"$WL/status")
-	check "objects that succeeded" "$objects" 109
+	check "objects that succeeded" "$objects" 110
 	[ "$checks_failed" -eq 0 ] || finish
 	vm-kexec "kwl.objects=$objects"
 	die "vm-kexec returned"
