@@ -34,12 +34,7 @@ touch /tmp/churn.stop
 wait "$churn"
 echo "churn: $(cat /tmp/churn.rounds) rounds"
 ks_stop
-cat "$WL/status" >/tmp/status
-orders_of /tmp/walk-churn >/tmp/a
-orders_of /tmp/others >/tmp/b
-sub_orders /tmp/a /tmp/b >/tmp/gained
-orders_of /tmp/status >/tmp/truth
-check "walk after the churn = others + driver ground truth" "$(flat /tmp/gained)" "$(flat /tmp/truth)"
+check_walk_truth "walk after the churn = others + driver ground truth" /tmp/walk-churn /tmp/others
 
 # Every tree: the driver's private tree appears while khoscope runs.
 ks_start all --json -t 0 1

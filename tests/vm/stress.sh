@@ -78,11 +78,6 @@ echo "stress: $secs s, $(cat /tmp/preserve.rounds) preserve rounds," \
 	"$(cat /tmp/walks) walks, $(cat /tmp/memfds) memfds"
 ks_stop
 
-cat "$WL/status" >/tmp/status
-orders_of /tmp/walk-stress >/tmp/a
-orders_of /tmp/others >/tmp/b
-sub_orders /tmp/a /tmp/b >/tmp/gained
-orders_of /tmp/status >/tmp/truth
-check "walk at the end = others + driver ground truth" "$(flat /tmp/gained)" "$(flat /tmp/truth)"
+check_walk_truth "walk at the end = others + driver ground truth" /tmp/walk-stress /tmp/others
 check "no kernel warning" "$(dmesg | grep -c -e 'WARNING:' -e 'BUG:' -e 'Oops')" 0
 finish

@@ -120,6 +120,18 @@ sub_orders() {
 		awk '{ n[$1] += $2 } END { for (o in n) if (n[o]) print o, n[o] }' | sort -n
 }
 
+# check_walk_truth NAME WALK OTHERS: the keys per order of the walk in the
+# file WALK, less those of OTHERS (a walk made before the driver did
+# anything), equal the driver's ground truth.
+check_walk_truth() {
+	orders_of "$2" >/tmp/walk.keys
+	orders_of "$3" >/tmp/others.keys
+	sub_orders /tmp/walk.keys /tmp/others.keys >/tmp/gained
+	cat "$WL/status" >/tmp/status
+	orders_of /tmp/status >/tmp/truth
+	check "$1" "$(flat /tmp/gained)" "$(flat /tmp/truth)"
+}
+
 # flat FILE: a list on one line, for check.
 flat() {
 	tr '\n' ';' <"$1"
