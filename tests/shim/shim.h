@@ -60,6 +60,8 @@ u64 local_clock(void);
  * the other (see shim_relax_hook in shim_ctl.h).
  */
 void cpu_relax(void);
+/* cond_resched(): one task, nothing else to run. */
+static inline int cond_resched(void) { return 0; }
 
 /* WARN_ON() and friends count instead of printing a backtrace. */
 extern unsigned long shim_warnings;
