@@ -59,6 +59,8 @@
 #define WL_RECORD_MAGIC		0x6b686f776c726563ULL	/* "khowlrec" */
 /* A record a load of the driver in this kernel has restored already. */
 #define WL_RECORD_CONSUMED	0x6b686f776c646f6eULL	/* "khowldon" */
+/* A record a load of the driver in this kernel found invalid. */
+#define WL_RECORD_REFUSED	0x6b686f776c626164ULL	/* "khowlbad" */
 #define WL_RECORD_VERSION	1
 #define WL_MAX_THREADS		64
 #define WL_MAX_COUNT		BIT(22)
@@ -141,6 +143,7 @@ struct wl_record {
 struct wl_restore_report {
 	bool found;
 	bool consumed;		/* restored by an earlier load of the driver */
+	bool invalid;		/* refused, by this load or an earlier one */
 	unsigned long objects, restored, failed;
 	unsigned long pages_checked, bad_pages;
 	unsigned long keys[WL_NR_ORDERS];
@@ -986,7 +989,8 @@ static int wl_restore_show(struct seq_file *m, void *v)
 	const struct wl_restore_report *r = &wl_report;
 
 	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu\n",
-		   r->consumed ? "consumed" : r->found ? "found" : "none", r->objects, r->restored, r->failed,
+		   r->consumed ? "consumed" : r->invalid ? "invalid" : r->found ? "found" : "none",
+		   r->objects, r->restored, r->failed,
 		   r->pages_checked, r->bad_pages);
 	wl_show_orders(m, r->keys, r->pages);
 	return 0;
@@ -1081,11 +1085,13 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 }
 
 /*
- * The record is read once per boot. Its folio is taken with
- * kho_restore_folio() and kept, not freed: a later load of the driver (after
- * rmmod) finds the same subtree, and must read the driver's own memory, not
- * memory given back to the allocator. That load sees the consumed magic and
- * restores nothing twice. The cost is the record's pages for this boot.
+ * The record is read once per boot. Its folio, valid or not, is taken back
+ * with kho_restore_folio() (counted in MemTotal again) and kept, not freed:
+ * a later load of the driver (after rmmod) finds the same subtree, and must
+ * read the driver's own memory, not memory given back to the allocator.
+ * That load sees the magic this one left and restores nothing twice. The
+ * cost is the record's pages for this boot. (Left alone, an invalid
+ * record's folio would stay reserved for good, owned by no one.)
  */
 static void wl_restore(void)
 {
@@ -1104,21 +1110,30 @@ static void wl_restore(void)
 		return;
 	}
 	rec = phys_to_virt(phys);
-	if (size >= sizeof(*rec) && rec->magic == WL_RECORD_CONSUMED) {
+	if (size >= sizeof(rec->magic) && rec->magic == WL_RECORD_CONSUMED) {
 		r->consumed = true;
 		pr_info("record at %pa was restored by an earlier load: nothing to restore\n",
 			&phys);
 		return;
 	}
-	if (size < sizeof(*rec) || rec->magic != WL_RECORD_MAGIC ||
-	    rec->version != WL_RECORD_VERSION ||
-	    size < struct_size(rec, entries, rec->nr_entries)) {
-		pr_err("record at %pa is not valid\n", &phys);
+	if (size >= sizeof(rec->magic) && rec->magic == WL_RECORD_REFUSED) {
+		r->invalid = true;
+		pr_info("record at %pa was refused by an earlier load: nothing to restore\n",
+			&phys);
 		return;
 	}
 	folio = kho_restore_folio(phys);
 	if (!folio) {
 		pr_err("record at %pa could not be restored\n", &phys);
+		return;
+	}
+	if (size < sizeof(*rec) || size > folio_size(folio) ||
+	    rec->magic != WL_RECORD_MAGIC || rec->version != WL_RECORD_VERSION ||
+	    size < struct_size(rec, entries, rec->nr_entries)) {
+		r->invalid = true;
+		pr_err("record at %pa is not valid: refused, its %zu bytes kept for this boot\n",
+		       &phys, folio_size(folio));
+		rec->magic = WL_RECORD_REFUSED;
 		return;
 	}
 
