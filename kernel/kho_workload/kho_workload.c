@@ -21,6 +21,9 @@
  *                          more pages than its area has, or the magic is
  *                          wrong; the next kernel must refuse what is
  *                          wrong and touch nothing beyond it
+ *     warn                 a kernel warning (WARN()), nothing else: the
+ *                          canary for the tests' checks that no warning
+ *                          appeared (tests/vm/warn-canary.sh)
  *     tree COUNT ORDER     add COUNT keys of ORDER to a private radix tree
  *                          (created on first use; never handed over), so
  *                          that tracers see a second tree
@@ -848,7 +851,15 @@ static int wl_execute(int argc, char **argv)
 		}
 		return wl_cmd_corrupt(argv[1]);
 	}
-	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, tree, record, corrupt)\n",
+	if (!strcmp(cmd, "warn")) {
+		if (argc != 1) {
+			pr_err("usage: warn\n");
+			return -EINVAL;
+		}
+		WARN(1, "kho_workload: warning on request\n");
+		return 0;
+	}
+	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, tree, record, corrupt, warn)\n",
 	       cmd);
 	return -EINVAL;
 }

@@ -38,7 +38,6 @@ case "$KHOSCOPE_STAGE" in
 		sh -c "dmesg | grep -q 'order 0, the record says 3: refused'"
 	check_true "the vmalloc area's lie is reported" \
 		sh -c "dmesg | grep -q 'vmalloc area: 10 pages, the record says 74: refused'"
-	check "no oops, bug or warning" "$(dmesg | grep -c -e 'Oops' -e 'BUG:' -e 'WARNING:')" 0
 	finish
 	;;
 esac

@@ -32,7 +32,7 @@ case "$KHOSCOPE_STAGE" in
 	check "MemTotal grows by the record's page (kB)" $((after - before)) 4
 
 	rmmod kho_workload || die "cannot unload kho_workload"
-	problems=$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')
+	problems=$(kernel_problems)
 	before=$(memtotal_kb)
 	wl_load
 	check "a second load sees the record refused" "$(field record <"$WL/restore")" invalid
@@ -40,7 +40,7 @@ case "$KHOSCOPE_STAGE" in
 		sh -c "dmesg | grep -q 'was refused by an earlier load'"
 	check "and takes no page" $(($(memtotal_kb) - before)) 0
 	check "no oops, bug or warning" \
-		"$(dmesg | grep -c -e 'Oops' -e 'BUG:' -e 'WARNING:')" "$problems"
+		"$(kernel_problems)" "$problems"
 	finish
 	;;
 esac

@@ -47,7 +47,6 @@ case "$KHOSCOPE_STAGE" in
 	wl_load
 	cat "$WL/restore" | tee /tmp/restore
 	check "the driver finds no record" "$(field record </tmp/restore)" none
-	check "no warning" "$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')" 0
 	finish
 	;;
 esac

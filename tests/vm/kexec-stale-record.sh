@@ -40,13 +40,13 @@ case "$KHOSCOPE_STAGE" in
 	# A second load in this kernel finds the same subtree: it must see the
 	# record as consumed, read no freed memory and restore nothing twice.
 	rmmod kho_workload || die "cannot unload kho_workload"
-	problems=$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')
+	problems=$(kernel_problems)
 	wl_load
 	cat "$WL/restore" | tee /tmp/restore2
 	check "a second load sees the record consumed" "$(field record </tmp/restore2)" consumed
 	check "and restores nothing" "$(field objects </tmp/restore2)" 0
 	check "no warning or bug from the second load" \
-		"$(dmesg | grep -c -e 'WARNING:' -e 'BUG:')" "$problems"
+		"$(kernel_problems)" "$problems"
 	finish
 	;;
 esac

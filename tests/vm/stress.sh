@@ -79,5 +79,4 @@ echo "stress: $secs s, $(cat /tmp/preserve.rounds) preserve rounds," \
 ks_stop
 
 check_walk_truth "walk at the end = others + driver ground truth" /tmp/walk-stress /tmp/others
-check "no kernel warning" "$(dmesg | grep -c -e 'WARNING:' -e 'BUG:' -e 'Oops')" 0
 finish

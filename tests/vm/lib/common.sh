@@ -42,8 +42,19 @@ die() {
 	exit 1
 }
 
-# finish: exit with the scenario's verdict.
+# kernel_problems: how many oopses, BUG()s and WARN()s the kernel has logged
+# since boot. (The kernel is built with CONFIG_BUG: without it WARN() and
+# BUG() print nothing and this would always be 0; warn-canary checks it.)
+kernel_problems() {
+	dmesg | grep -c -e 'Oops' -e 'BUG:' -e 'WARNING:'
+}
+
+# finish: exit with the scenario's verdict. Every scenario checks on the
+# way out that its kernel logged no oops, BUG or warning (a scenario that
+# causes some on purpose sets expected_problems).
 finish() {
+	check "no oops, BUG or warning in this kernel's log" "$(kernel_problems)" \
+		"${expected_problems:-0}" || dmesg | grep -A 12 -e 'Oops' -e 'BUG:' -e 'WARNING:' | head -n 40
 	echo "scenario: $checks_passed checks passed, $checks_failed failed"
 	[ "$checks_failed" -eq 0 ]
 	exit $?
