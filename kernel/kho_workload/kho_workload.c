@@ -144,9 +144,8 @@ struct wl_record {
 
 /* What the next kernel found when it restored the record. */
 struct wl_restore_report {
-	bool found;
-	bool consumed;		/* restored by an earlier load of the driver */
-	bool invalid;		/* refused, by this load or an earlier one */
+	/* found, consumed (by an earlier load), invalid, or NULL: none */
+	const char *record;
 	unsigned long objects, restored, failed;
 	unsigned long pages_checked, bad_pages;
 	unsigned long keys[WL_NR_ORDERS];
@@ -1000,8 +999,7 @@ static int wl_restore_show(struct seq_file *m, void *v)
 	const struct wl_restore_report *r = &wl_report;
 
 	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu\n",
-		   r->consumed ? "consumed" : r->invalid ? "invalid" : r->found ? "found" : "none",
-		   r->objects, r->restored, r->failed,
+		   r->record ?: "none", r->objects, r->restored, r->failed,
 		   r->pages_checked, r->bad_pages);
 	wl_show_orders(m, r->keys, r->pages);
 	return 0;
@@ -1121,16 +1119,13 @@ static void wl_restore(void)
 		return;
 	}
 	rec = phys_to_virt(phys);
-	if (size >= sizeof(rec->magic) && rec->magic == WL_RECORD_CONSUMED) {
-		r->consumed = true;
-		pr_info("record at %pa was restored by an earlier load: nothing to restore\n",
-			&phys);
-		return;
-	}
-	if (size >= sizeof(rec->magic) && rec->magic == WL_RECORD_REFUSED) {
-		r->invalid = true;
-		pr_info("record at %pa was refused by an earlier load: nothing to restore\n",
-			&phys);
+	if (size >= sizeof(rec->magic) &&
+	    (rec->magic == WL_RECORD_CONSUMED || rec->magic == WL_RECORD_REFUSED)) {
+		bool refused = rec->magic == WL_RECORD_REFUSED;
+
+		r->record = refused ? "invalid" : "consumed";
+		pr_info("record at %pa was %s by an earlier load: nothing to restore\n",
+			&phys, refused ? "refused" : "restored");
 		return;
 	}
 	folio = kho_restore_folio(phys);
@@ -1141,14 +1136,14 @@ static void wl_restore(void)
 	if (size < sizeof(*rec) || size > folio_size(folio) ||
 	    rec->magic != WL_RECORD_MAGIC || rec->version != WL_RECORD_VERSION ||
 	    size < struct_size(rec, entries, rec->nr_entries)) {
-		r->invalid = true;
+		r->record = "invalid";
 		pr_err("record at %pa is not valid: refused, its %zu bytes kept for this boot\n",
 		       &phys, folio_size(folio));
 		rec->magic = WL_RECORD_REFUSED;
 		return;
 	}
 
-	r->found = true;
+	r->record = "found";
 	for (i = 0; i < rec->nr_entries; i++) {
 		r->objects++;
 		if (wl_restore_entry(r, &rec->entries[i]))
