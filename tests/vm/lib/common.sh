@@ -42,12 +42,20 @@ die() {
 	exit 1
 }
 
-# kernel_problems: how many oopses, BUG()s and WARN()s the kernel has logged
-# since boot. (The kernel is built with CONFIG_BUG: without it WARN() and
-# BUG() print nothing and this would always be 0; warn-canary checks it.)
-# (It succeeds when it counts 0, for callers under set -e: vm-kexec.)
+# What the kernel logs for an oops, a BUG() or a WARN(). (The kernel is built
+# with CONFIG_BUG: without it WARN() and BUG() print nothing; warn-canary
+# checks that they are seen.)
+KERNEL_PROBLEM_RE='Oops|BUG:|WARNING:'
+
+# kernel_problems: how many of them the kernel has logged since boot. It
+# succeeds when it counts 0, for callers under set -e (vm-kexec).
 kernel_problems() {
-	dmesg | grep -c -e 'Oops' -e 'BUG:' -e 'WARNING:' || true
+	dmesg | grep -cE "$KERNEL_PROBLEM_RE" || true
+}
+
+# kernel_problem_report: the first of them, with what follows, for a log.
+kernel_problem_report() {
+	dmesg | grep -A 12 -E "$KERNEL_PROBLEM_RE" | head -n 40
 }
 
 # finish: exit with the scenario's verdict. Every scenario checks on the
@@ -55,7 +63,7 @@ kernel_problems() {
 # causes some on purpose sets expected_problems).
 finish() {
 	check "oops, BUG or warning lines in this kernel's log" "$(kernel_problems)" \
-		"${expected_problems:-0}" || dmesg | grep -A 12 -e 'Oops' -e 'BUG:' -e 'WARNING:' | head -n 40
+		"${expected_problems:-0}" || kernel_problem_report
 	echo "scenario: $checks_passed checks passed, $checks_failed failed"
 	[ "$checks_failed" -eq 0 ]
 	exit $?
