@@ -13,6 +13,22 @@ for bad in --help nonsense; do
 done
 echo "ok   an unknown variant is a usage error"
 
+# The events: compiled out of bench_current, as a static key leaves them
+# when off; on in bench_events, where each add or delete fires a begin and
+# an end event.
+rc=0
+"$ROOT/build/tracker/bench_current" events --insns random 0 1 >"$TMP/bad" 2>&1 || rc=$?
+if ! { [[ $rc -eq 2 ]] && grep -q 'events compiled out' "$TMP/bad"; }; then
+	echo "FAIL bench_current events: exit $rc, want 2 with a message"; cat "$TMP/bad"; exit 1
+fi
+"$ROOT/build/tracker/bench_events" events --insns random 0 1 >"$TMP/events"
+/usr/bin/python3 - "$TMP/events" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["events"] >= 2 * r["ops"], r
+print(f"ok   bench_events: {r['events']} events for {r['ops']} adds and deletes")
+PY
+
 BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" current 1 >"$TMP/out"
 BENCH_REPEAT=1 "$ROOT/build/tracker/bench_current" floor 1 >>"$TMP/out"
 /usr/bin/python3 - "$TMP/out" <<'PY'

@@ -11,6 +11,7 @@ unsigned long shim_warnings;
 unsigned long shim_pages_live;
 long shim_fail_after = -1;
 bool shim_trace_enabled;
+bool shim_trace_count_only;
 struct shim_trace_event *shim_events;
 size_t shim_nr_events, shim_events_cap;
 
@@ -92,6 +93,10 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 {
 	struct shim_trace_event *e;
 
+	if (shim_trace_count_only) {
+		shim_nr_events++;
+		return;
+	}
 	if (shim_nr_events == shim_events_cap) {
 		shim_events_cap = shim_events_cap ? shim_events_cap * 2 : 1024;
 		shim_events = realloc(shim_events, shim_events_cap * sizeof(*e));

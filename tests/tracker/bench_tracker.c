@@ -6,7 +6,11 @@
  * Usage: bench_tracker VARIANT [SIZE_GIB...]
  *        bench_tracker VARIANT --insns LAYOUT ORDER GIB [batch]
  *   VARIANT names the tree source this binary was built from (baseline,
- *   current); "floor" runs the flat bitmap instead. --insns adds then
+ *   current: both built with the events compiled out, SHIM_EVENTS_OFF, as
+ *   a static key leaves them); "events" runs the current tree with every
+ *   event on, counted and not recorded (a binary built without
+ *   SHIM_EVENTS_OFF): what the events' own work costs, clock reads
+ *   included; "floor" runs the flat bitmap instead. --insns adds then
  *   deletes one workload once, single-threaded, for callgrind to count the
  *   instructions of run_job() (scripts/bench does that); "batch" adds
  *   and deletes BATCH_KEYS keys per lock.
@@ -507,7 +511,7 @@ static int insns_only(const char *layout, unsigned int order, unsigned long gib,
 	flat = store_new(&tree, w.pages);
 	run_phase_batch(&w, &tree, flat, 1, false, batch);
 	run_phase_batch(&w, &tree, flat, 1, true, batch);
-	printf("{\"ops\":%zu}\n", 2 * w.nr);
+	printf("{\"ops\":%zu,\"events\":%zu}\n", 2 * w.nr, shim_nr_events);
 	return 0;
 }
 
@@ -519,14 +523,23 @@ int main(int argc, char **argv)
 	int nsizes = 2, a, s, li, oi;
 
 	if (argc < 2 || (strcmp(argv[1], "baseline") && strcmp(argv[1], "current") &&
-			 strcmp(argv[1], "floor"))) {
-		fprintf(stderr, "usage: %s baseline|current|floor [SIZE_GIB...]\n"
-			"       %s baseline|current|floor --insns LAYOUT ORDER GIB [batch]\n",
+			 strcmp(argv[1], "events") && strcmp(argv[1], "floor"))) {
+		fprintf(stderr, "usage: %s baseline|current|events|floor [SIZE_GIB...]\n"
+			"       %s baseline|current|events|floor --insns LAYOUT ORDER GIB [batch]\n",
 			argv[0], argv[0]);
 		return 2;
 	}
 	variant = argv[1];
 	use_floor = !strcmp(variant, "floor");
+	if (!strcmp(variant, "events")) {
+#ifdef SHIM_EVENTS_OFF
+		fprintf(stderr, "%s: built with the events compiled out: use bench_events\n",
+			argv[0]);
+		return 2;
+#endif
+		shim_trace_enabled = true;
+		shim_trace_count_only = true;
+	}
 	if (getenv("BENCH_REPEAT"))
 		repeat = atoi(getenv("BENCH_REPEAT"));
 	if (repeat < 1 || repeat > 16) {
