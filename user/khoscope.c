@@ -38,8 +38,9 @@ static const char usage_text[] =
 "Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"
 "latency histograms of preserve and unpreserve (timed by the kernel), node\n"
 "pages allocated and freed per level, walks, errors, and the memory the tree\n"
-"holds against the memory it preserves, starting from one walk of the tree as\n"
-"it is now. Filters choose what is shown; everything is always counted.\n"
+"holds against the memory it preserves, starting from the counts the tree\n"
+"keeps (kho/out/radix_tree) as it is now. Filters choose what is shown;\n"
+"everything is always counted.\n"
 "\n"
 "Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C).\n"
 "\n"
@@ -699,9 +700,10 @@ static unsigned int read_callers(struct ks_caller *out)
 }
 
 /*
- * The one baseline walk, joined with the events by generation: from now
- * on BPF counts only changes newer than the walk; those it queued before
- * this point are sorted by the ring buffer callback.
+ * The one baseline, the counts the tree keeps (kho/out/radix_tree), joined
+ * with the events by generation: from now on BPF counts only changes newer
+ * than the baseline; those it queued before this point are sorted by the
+ * ring buffer callback.
  */
 static int join_baseline(struct khoscope_bpf *skel, struct ks_shape *base)
 {

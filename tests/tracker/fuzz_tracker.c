@@ -110,6 +110,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			walk_tree(&tree, &w);
 			check(walk_matches(&w, &m));
 			check(walk_nodes_minimal(&w, &m, live0));
+			check(counts_match_walk(&tree, &w));
 			break;
 		case 4:
 		case 5:
@@ -124,6 +125,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	walk_tree(&tree, &w);
 	check(walk_matches(&w, &m));
 	check(walk_nodes_minimal(&w, &m, live0));
+	check(counts_match_walk(&tree, &w));
 	check(shim_warnings == 0);
 	kho_radix_destroy_tree(&tree);
 	check(shim_pages_live == live0);

@@ -90,6 +90,76 @@ TEST(random_ops_every_order_match_model)
 	free(w.keys);
 }
 
+/* The pfn and order of step @i of a layout's sequence of keys. */
+static unsigned long layout_key(const char *layout, unsigned long i)
+{
+	unsigned int order = 0;
+	unsigned long pfn;
+
+	if (!strcmp(layout, "dense")) {
+		pfn = 0x40000 + i % 3000;
+	} else if (!strcmp(layout, "strided")) {
+		pfn = 0x40000 + 2 * (i % 3000);
+	} else if (!strcmp(layout, "random")) {
+		pfn = rnd() % (1UL << 36);
+	} else {	/* mixed: blocks of random orders 0-18 */
+		order = rnd() % 19;
+		pfn = (0x40000 + (rnd() % 4096 << 9)) & ~((1UL << order) - 1);
+	}
+	return encode_key(pfn, order);
+}
+
+/*
+ * The counts the tree keeps equal a full walk after every add and delete,
+ * in every layout: adds of new keys and of present ones, deletes that
+ * empty nodes and ones that do not, keys too wide to add.
+ */
+TEST(counts_equal_a_walk_after_every_step)
+{
+	static const char *const layouts[] = { "dense", "strided", "random", "mixed" };
+	struct walk_result w = {};
+	unsigned int li;
+
+	for (li = 0; li < ARRAY_SIZE(layouts); li++) {
+		struct kho_radix_tree *tree = new_tree();
+		struct model m = {};
+		unsigned long i;
+
+		walk_tree(tree, &w);
+		ASSERT_TRUE(counts_match_walk(tree, &w));
+		for (i = 0; i < 1500; i++) {
+			unsigned long key = layout_key(layouts[li], i);
+
+			if (m.nr && rnd() % 3 == 0) {
+				key = m.keys[rnd() % m.nr];
+				kho_radix_del_key(tree, key);
+				model_del(&m, key);
+			} else if (rnd() % 50 == 0) {
+				ASSERT_EQ(kho_radix_add_key(tree, 1UL << KHO_RADIX_KEY_WIDTH),
+					  -ERANGE);
+			} else {
+				ASSERT_EQ(kho_radix_add_key(tree, key), 0);
+				model_add(&m, key);
+			}
+			walk_tree(tree, &w);
+			ASSERT_TRUE(walk_matches(&w, &m));
+			ASSERT_TRUE(counts_match_walk(tree, &w));
+		}
+		while (m.nr) {
+			kho_radix_del_key(tree, m.keys[m.nr - 1]);
+			model_del(&m, m.keys[m.nr - 1]);
+		}
+		walk_tree(tree, &w);
+		ASSERT_TRUE(counts_match_walk(tree, &w));
+		ASSERT_EQ(walk_total_nodes(&w), 1);
+		free_tree(tree);
+		model_free(&m);
+	}
+	ASSERT_EQ(shim_warnings, 0);
+	ASSERT_EQ(shim_pages_live, 0);
+	free(w.keys);
+}
+
 TEST(key_space_edges)
 {
 	struct kho_radix_tree *tree = new_tree();
@@ -214,6 +284,7 @@ TEST(alloc_failure_at_every_point)
 				    (!before.nr ||
 				     !memcmp(after.keys, before.keys, before.nr * sizeof(*before.keys))));
 			ASSERT_TRUE(!memcmp(after.nodes, before.nodes, sizeof(before.nodes)));
+			ASSERT_TRUE(counts_match_walk(tree, &after));
 		}
 		ASSERT_EQ(kho_radix_add_key(tree, key), 0);
 		model_add(&m, key);
@@ -917,8 +988,12 @@ TEST(tree_on_a_given_root_keeps_its_nodes)
 	unsigned long live0, key = encode_key(0x4242, 0);
 	struct walk_result w = {};
 
+	struct kho_radix_counts counts;
+
 	ASSERT_EQ(kho_radix_add_key(src, key), 0);
 	ASSERT_EQ(kho_radix_init_tree(&tree, src->root), 0);
+	/* It holds what another counted: it has no counts of its own. */
+	ASSERT_EQ(kho_radix_tree_counts(&tree, &counts), -ENODATA);
 	live0 = shim_pages_live;
 	kho_radix_del_key(&tree, key);
 	walk_tree(&tree, &w);
@@ -1091,6 +1166,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	walk_tree(tree, &w);
 	ASSERT_TRUE(walk_matches(&w, &all));
 	ASSERT_TRUE(walk_nodes_minimal(&w, &all, live0));
+	ASSERT_TRUE(counts_match_walk(tree, &w));
 
 	for (t = 0; t < NR_THREADS; t++)
 		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_empty, &wk[t]), 0);
@@ -1099,6 +1175,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	walk_tree(tree, &w);
 	ASSERT_EQ(w.nr, 0);
 	ASSERT_EQ(walk_total_nodes(&w), 1);
+	ASSERT_TRUE(counts_match_walk(tree, &w));
 	ASSERT_EQ(shim_pages_live - live0, 1 + tree->nr_spare);
 	ASSERT_EQ(shim_warnings, 0);
 

@@ -153,6 +153,27 @@ static inline unsigned long walk_total_nodes(const struct walk_result *w)
 	return n;
 }
 
+#ifndef SHIM_STOCK
+/*
+ * The counts the tree keeps equal what the walk @w found: keys by width,
+ * nodes by level, spare nodes. Read them after the walk, with the tree at
+ * rest.
+ */
+static inline bool counts_match_walk(struct kho_radix_tree *tree, const struct walk_result *w)
+{
+	unsigned long keys[KHO_RADIX_KEY_WIDTH + 1] = {};
+	struct kho_radix_counts c;
+	size_t i;
+
+	if (kho_radix_tree_counts(tree, &c))
+		return false;
+	for (i = 0; i < w->nr; i++)
+		keys[fls64(w->keys[i])]++;
+	return !memcmp(c.keys, keys, sizeof(keys)) &&
+	       !memcmp(c.nodes, w->nodes, sizeof(c.nodes)) && c.spare == w->spare;
+}
+#endif
+
 /* Keys of the walk equal the model's, in order, once each. */
 static inline bool walk_matches(const struct walk_result *w, const struct model *m)
 {

@@ -4,7 +4,7 @@
 # scripts/vm-run -t 1200 -a khoscope.stress_seconds=900 stress):
 #  - kernel threads of the workload driver preserving folios of orders
 #    0..9 in random layouts, and the driver unpreserving part of them;
-#  - the on-demand walk (kho/out/radix_tree) every few milliseconds;
+#  - the on-demand walk (kho/out/radix_tree_walk) every few milliseconds;
 #  - memfds preserved and unpreserved through /dev/liveupdate;
 #  - khoscope attached in JSON mode all along, killed (SIGKILL) in the
 #    middle and started again.
@@ -43,7 +43,7 @@ preserver=$!
 (
 	n=0
 	while [ ! -e /tmp/stop ]; do
-		cat "$KHO_DEBUGFS/out/radix_tree" >/dev/null || { echo failed >/tmp/walker.failed; exit 1; }
+		cat "$KHO_DEBUGFS/out/radix_tree_walk" >/dev/null || { echo failed >/tmp/walker.failed; exit 1; }
 		n=$((n + 1))
 		sleep 0.005
 	done

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-# kho/out/radix_tree (the on-demand walk) agrees with the kho events
+# kho/out/radix_tree_walk (the on-demand walk) agrees with the kho events
 # recorded since boot: live keys per order and live nodes per level, and
-# the walk's own begin/end events carry the same totals.
+# the walk's own begin/end events carry the same totals. kho/out/radix_tree
+# (the counts the tree keeps) says the same without walking: it fires no
+# walk event.
 # khoscope-vm-append: trace_event=kho:* trace_buf_size=4M
 . "${KHOSCOPE_SCENARIO_DIR}/common.sh"
 
 trace_snapshot /tmp/boot.trace
-radix_report >/tmp/report
+radix_walk >/tmp/report
 cat /tmp/report
 tree=$(field tree </tmp/report)
-[ -n "$tree" ] || die "kho/out/radix_tree has no tree id"
+[ -n "$tree" ] || die "kho/out/radix_tree_walk has no tree id"
 
 # Internal consistency of the report.
 check "nodes = sum over levels" "$(awk -F'[ =]' '/^level=/ { n += $4 } END { print n + 0 }' /tmp/report)" \
@@ -29,10 +31,19 @@ check "keys per order traced = keys per order walked" "$(flat /tmp/traced-orders
 	"$(flat /tmp/walked-orders)"
 check "some keys are preserved at all" "$(test -s /tmp/walked-orders && echo yes)" yes
 
+# The counts the tree keeps: the walk's figures, generation included (the
+# tree is at rest), and no walk to read them.
+echo >"$TRACING/trace"
+echo 1 >"$TRACING/tracing_on"
+radix_report >/tmp/counts
+echo 0 >"$TRACING/tracing_on"
+check "kho/out/radix_tree = kho/out/radix_tree_walk" "$(flat /tmp/counts)" "$(flat /tmp/report)"
+check "reading the counts walks nothing" "$(grep -c 'kho_radix_walk_' "$TRACING/trace")" 0
+
 # A walk fires its own events with the totals it saw.
 echo >"$TRACING/trace"
 echo 1 >"$TRACING/tracing_on"
-radix_report >/tmp/report2
+radix_walk >/tmp/report2
 echo 0 >"$TRACING/tracing_on"
 cat "$TRACING/trace" >/tmp/walk.trace
 check "one walk_begin per read" "$(grep -c "kho_radix_walk_begin: tree=$tree\$" /tmp/walk.trace)" 1

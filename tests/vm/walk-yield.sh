@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Reading kho/out/radix_tree does not stall preservation. With 2 GiB of
+# Reading kho/out/radix_tree_walk does not stall preservation. With 2 GiB of
 # order-0 keys preserved and two CPUs, a reader walks the tree over and over
 # while a task preserves 10000 more folios. The longest
 # preserve must stay well below the duration of a walk: before the walk let
@@ -35,12 +35,12 @@ echo 1 >"$TRACING/events/kho/kho_radix_walk_end/enable"
 echo 1 >"$TRACING/tracing_on"
 
 # One walk alone, for its duration.
-radix_report >/dev/null
+radix_walk >/dev/null
 
 rm -f /tmp/stop
 (
 	while [ ! -e /tmp/stop ]; do
-		cat "$KHO_DEBUGFS/out/radix_tree" >/dev/null || exit 1
+		cat "$KHO_DEBUGFS/out/radix_tree_walk" >/dev/null || exit 1
 	done
 ) &
 walker=$!
@@ -82,5 +82,7 @@ bad=$(awk -v base="$base_keys" -v g0="$base_gen" '
 check "every walk reports the keys of one generation" "$bad" 0
 
 radix_report >/tmp/end
-check "the last walk holds every preserve" "$(field keys </tmp/end)" "$((base_keys + N))"
+check "the counts hold every preserve" "$(field keys </tmp/end)" "$((base_keys + N))"
+radix_walk >/tmp/end-walk
+check "a last walk says what the counts say" "$(flat /tmp/end-walk)" "$(flat /tmp/end)"
 finish

@@ -69,9 +69,16 @@ finish() {
 	exit $?
 }
 
-# radix_report: walk the live tree through kho/out/radix_tree.
+# radix_report: what the live tree holds, from the counts it keeps
+# (kho/out/radix_tree).
 radix_report() {
 	cat "$KHO_DEBUGFS/out/radix_tree" || die "cannot read $KHO_DEBUGFS/out/radix_tree"
+}
+
+# radix_walk: the same, found by walking the live tree
+# (kho/out/radix_tree_walk).
+radix_walk() {
+	cat "$KHO_DEBUGFS/out/radix_tree_walk" || die "cannot read $KHO_DEBUGFS/out/radix_tree_walk"
 }
 
 # field NAME: print the value of NAME=value from stdin's first line.
