@@ -5,7 +5,7 @@
 #   boot option and fail-nth but no debugfs files, so no initcall that
 #   could only fail with -ENODEV (patch 0005 before its guard had one);
 # - KEXEC_HANDOVER_DEBUGFS off: kho_init()'s cleanup of its debugfs files
-#   on failure (patch 0025) falls back to its stub.
+#   on failure (patch 0024) falls back to its stub.
 # Compiles kernel/liveupdate/ only, in a scratch object directory.
 . "$(dirname "$0")/lib.bash"
 

@@ -71,16 +71,6 @@ u64 local_clock(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-void (*shim_relax_hook)(void);
-unsigned long shim_relax_calls;
-
-void cpu_relax(void)
-{
-	shim_relax_calls++;
-	if (shim_relax_hook)
-		shim_relax_hook();
-}
-
 /* Overridden by tests built against a tree that has generations. */
 __attribute__((weak)) u64 shim_tree_gen(const struct kho_radix_tree *tree)
 {

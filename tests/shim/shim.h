@@ -55,14 +55,6 @@ typedef unsigned int gfp_t;
 /* local_clock(): nanoseconds of CLOCK_MONOTONIC; see linux/sched/clock.h. */
 u64 local_clock(void);
 
-/*
- * cpu_relax(): where a task waits for another to run, a test's hook plays
- * the other (see shim_relax_hook in shim_ctl.h).
- */
-void cpu_relax(void);
-/* cond_resched(): one task, nothing else to run. */
-static inline int cond_resched(void) { return 0; }
-
 /* WARN_ON() and friends count instead of printing a backtrace. */
 extern unsigned long shim_warnings;
 void shim_warn(const char *file, int line, const char *cond);

@@ -18,11 +18,5 @@ extern bool shim_trace_count_only;
 extern struct shim_trace_event *shim_events;
 extern size_t shim_nr_events;
 void shim_trace_reset(void);
-/*
- * Called by cpu_relax(), as another task would run there: a test can
- * change the tree while a walk has given up its lock. NULL: nothing runs.
- */
-extern void (*shim_relax_hook)(void);
-extern unsigned long shim_relax_calls;
 
 #endif /* __KHO_SHIM_CTL_H */

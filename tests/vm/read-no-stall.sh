@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# Reading kho/out/radix_tree does not stall preservation. With 2 GiB of
+# order-0 keys preserved and two CPUs, a reader reads the tree's counts
+# over and over while a task preserves 10000 more folios. The longest
+# preserve must stay well below the duration of a walk of the same tree
+# (kho/out/radix_tree_walk, which holds the tree's lock: a preserve that
+# comes during one waits for the rest of it, 12.4 ms once measured). And
+# every read reports the tree at one generation: the keys it counts are
+# the keys at the start plus every preserve of a generation up to its own.
+#
+# The two vCPUs run on two host threads (khoscope-vm-tcg: multi), so that
+# the reader and the preserving task run at once.
+# khoscope-vm-tcg: multi
+# khoscope-vm-append: trace_buf_size=32M test_kho.max_mem=4096
+# khoscope-vm-memory: 4G
+. "$KHOSCOPE_SCENARIO_DIR/common.sh"
+
+BIG=524288		# 2 GiB of order-0 folios
+N=10000
+
+wl_load
+wl folios "$BIG" 0
+radix_report >/tmp/base
+tree=$(field tree </tmp/base)
+base_keys=$(field keys </tmp/base)
+echo "base: $(head -n 1 /tmp/base)"
+
+echo 0 >"$TRACING/tracing_on"
+echo >"$TRACING/trace"
+echo 1 >"$TRACING/events/kho/kho_preserve_end/enable"
+echo 1 >"$TRACING/events/kho/kho_radix_walk_end/enable"
+echo 1 >"$TRACING/tracing_on"
+
+# One walk alone, for its duration.
+radix_walk >/dev/null
+
+rm -f /tmp/stop /tmp/reads
+(
+	while [ ! -e /tmp/stop ]; do
+		head -n 1 "$KHO_DEBUGFS/out/radix_tree" >>/tmp/reads || exit 1
+	done
+) &
+reader=$!
+sleep 0.2
+wl folios "$N" 0
+touch /tmp/stop
+wait "$reader"
+check "the reader read the tree without an error" "$?" 0
+trace_snapshot /tmp/t.trace
+
+grep "kho_preserve_end: tree=$tree " /tmp/t.trace >/tmp/preserves
+reads=$(wc -l </tmp/reads)
+walk=$(grep "kho_radix_walk_end: tree=$tree " /tmp/t.trace | head -n 1 | sed 's/.* duration_ns=\([0-9]*\).*/\1/')
+longest=$(sed 's/.* duration_ns=\([0-9]*\).*/\1/' /tmp/preserves | sort -n | tail -n 1)
+median=$(sed 's/.* duration_ns=\([0-9]*\).*/\1/' /tmp/preserves | sort -n |
+	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+echo "walk of $base_keys keys: $walk ns; $reads reads of the counts during $N preserves"
+echo "preserve latency during the reads: median $median ns, longest $longest ns"
+sed 's/.* duration_ns=\([0-9]*\).*/\1/' /tmp/preserves | awk '
+	$1 > 100000 { a++ } $1 > 1000000 { b++ }
+	END { printf "preserves over 0.1 ms: %d, over 1 ms: %d\n", a, b }'
+
+check "every preserve traced" "$(wc -l </tmp/preserves)" "$N"
+check_true "the reader read during the preserves ($reads reads)" test "$reads" -ge 3
+check_true "the longest preserve ($longest ns) is under half a walk ($walk ns)" \
+	test $((longest * 2)) -lt "$walk"
+
+# Each read at generation g counts the base keys and every preserve up to
+# g: the number of preserves' generations <= g, by binary search in them
+# sorted (all are newer than the base).
+grep ' ret=0 changed=1 ' /tmp/preserves | sed 's/.* gen=\([0-9]*\).*/\1/' | sort -n >/tmp/gens
+bad=$(awk -v base="$base_keys" '
+	function val(name) { match($0, name "=[0-9]+"); return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 }
+	FNR == NR { gen[++n] = $1 + 0; next }
+	{
+		g = val("gen"); lo = 0; hi = n
+		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gen[mid] <= g) lo = mid; else hi = mid - 1 }
+		if (val("keys") != base + lo) { print "read at gen " g ": " val("keys") " keys, want " base + lo; bad++ }
+	}
+	END { print bad + 0 }' /tmp/gens /tmp/reads | tail -n 1)
+check "every read reports the keys of one generation" "$bad" 0
+
+radix_report >/tmp/end
+check "the counts hold every preserve" "$(field keys </tmp/end)" "$((base_keys + N))"
+radix_walk >/tmp/end-walk
+check "a last walk says what the counts say" "$(flat /tmp/end-walk)" "$(flat /tmp/end)"
+finish
