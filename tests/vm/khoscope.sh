@@ -26,7 +26,7 @@ wl unpreserve 25
 warnings=$(kernel_problems)
 wl absent 20
 check "no warning for absent keys in existing leaves" "$(kernel_problems)" "$warnings"
-radix_report >/dev/null		# one walk while attached
+radix_walk >/dev/null		# one walk while attached
 sleep 1.5
 ks_stop
 check "main: last record is final" "$(tail -n 1 /tmp/main.out | grep -c '"final":true')" 1
