@@ -20,6 +20,15 @@ noise() {
 	done
 }
 
+# noise_count: how many the flood has logged. The writer truncates the file
+# before it writes the number: a read in between finds it empty, so read
+# again.
+noise_count() {
+	n=
+	while [ -z "$n" ]; do n=$(cat /tmp/noise.count); done
+	echo "$n"
+}
+
 # Each line says its own number twice, around a payload that changes
 # from line to line: a cut or a merge changes it.
 awk -v n="$LINES" 'BEGIN {
@@ -33,10 +42,10 @@ noise &
 noise_pid=$!
 # Until the flood is under way.
 i=0
-while [ "$(cat /tmp/noise.count)" -lt 20 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-before=$(cat /tmp/noise.count)
+while [ "$(noise_count)" -lt 20 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+before=$(noise_count)
 section data /tmp/data
-after=$(cat /tmp/noise.count)
+after=$(noise_count)
 touch /tmp/noise.stop
 wait "$noise_pid"
 echo "console-noise: lines=$LINES noise_before=$before noise_after=$after"
