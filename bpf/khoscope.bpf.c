@@ -26,9 +26,6 @@
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 
-/* Set by the loader between open and load. */
-const volatile __u32 self_tgid;		/* khoscope's own walks are not counted */
-
 /*
  * Set by the loader at run time: base_gen[tree] is the baseline walk's
  * generation + 1, or 0 for a tree with no baseline (every change counts).
@@ -244,8 +241,6 @@ static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
 {
 	struct khoscope_event *e;
 
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
-		return 0;
 	e = reserve_event(KHOSCOPE_EV_WALK, tree_id, gen);
 	if (!e)
 		return 0;

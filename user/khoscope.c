@@ -987,7 +987,6 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	skel->rodata->self_tgid = getpid();
 	/*
 	 * The kho_api programs cost a hash map update per API call: they are
 	 * loaded only for the views that show callers.
