@@ -106,13 +106,10 @@ $(TRACKER_OUT)/fuzz_tracker: tests/tracker/fuzz_tracker.c $(TRACKER_DEPS) $(TRAC
 # The benchmarks build the tree with its events compiled out, as a static
 # key leaves them when off (SHIM_EVENTS_OFF); bench_events keeps them, to
 # measure what they cost when on.
-$(TRACKER_OUT)/bench_current: tests/tracker/bench_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
+$(TRACKER_OUT)/bench_current: BENCH_EVENTS := -DSHIM_EVENTS_OFF
+$(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_events: tests/tracker/bench_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP -DSHIM_EVENTS_OFF $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
-
-$(TRACKER_OUT)/bench_events: tests/tracker/bench_tracker.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(TRACKER_OUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
+	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(BENCH_EVENTS) $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread
 
 # The baseline's source is made by scripts/tracker-src; always re-checked.
 # It is stock 7.3's tracker (SHIM_STOCK: no trace events, no tree id).
