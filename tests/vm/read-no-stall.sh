@@ -65,20 +65,8 @@ check_true "the reader read during the preserves ($reads reads)" test "$reads" -
 check_true "the longest preserve ($longest ns) is under half a walk ($walk ns)" \
 	test $((longest * 2)) -lt "$walk"
 
-# Each read at generation g counts the base keys and every preserve up to
-# g: the number of preserves' generations <= g, by binary search in them
-# sorted (all are newer than the base).
-grep ' ret=0 changed=1 ' /tmp/preserves | sed 's/.* gen=\([0-9]*\).*/\1/' | sort -n >/tmp/gens
-bad=$(awk -v base="$base_keys" '
-	function val(name) { match($0, name "=[0-9]+"); return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 }
-	FNR == NR { gen[++n] = $1 + 0; next }
-	{
-		g = val("gen"); lo = 0; hi = n
-		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gen[mid] <= g) lo = mid; else hi = mid - 1 }
-		if (val("keys") != base + lo) { print "read at gen " g ": " val("keys") " keys, want " base + lo; bad++ }
-	}
-	END { print bad + 0 }' /tmp/gens /tmp/reads | tail -n 1)
-check "every read reports the keys of one generation" "$bad" 0
+tree_changes /tmp/t.trace "$tree" >/tmp/changes
+check_reads_exact "every read reports the keys of one generation" /tmp/reads /tmp/base /tmp/changes
 
 radix_report >/tmp/end
 check "the counts hold every preserve" "$(field keys </tmp/end)" "$((base_keys + N))"

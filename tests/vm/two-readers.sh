@@ -15,8 +15,6 @@ wl_load
 # What others hold (test_kho, LUO): the driver's part comes on top.
 radix_report >/tmp/others
 tree=$(field tree </tmp/others)
-base_keys=$(field keys </tmp/others)
-base_gen=$(field gen </tmp/others)
 
 echo 0 >"$TRACING/tracing_on"
 echo >"$TRACING/trace"
@@ -52,27 +50,13 @@ wait "$r3"
 check "the counts reader read without an error" "$?" 0
 trace_snapshot /tmp/t.trace
 
-# "gen delta" for every change of the tree, in generation order.
-awk -v t="$tree" '
-	function val(name) { match($0, name "=[0-9]+"); return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 }
-	$0 !~ " tree=" t " " || $0 !~ / ret=0 changed=1 / { next }
-	/kho_preserve_end: / { print val("gen"), 1 }
-	/kho_unpreserve_end: / { print val("gen"), -1 }' /tmp/t.trace | sort -n >/tmp/changes
+tree_changes /tmp/t.trace "$tree" >/tmp/changes
 check_true "the trace holds the changes ($(wc -l </tmp/changes))" test "$(wc -l </tmp/changes)" -gt 1000
 for r in walk1 walk2 counts; do
 	reads=$(wc -l <"/tmp/reads-$r")
-	awk -v base="$base_keys" -v g0="$base_gen" '
-		function val(name) { match($0, name "=[0-9]+"); return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 }
-		FNR == NR { if ($1 > g0) { n++; gen[n] = $1; sum[n] = sum[n - 1] + $2 } next }
-		{
-			g = val("gen"); lo = 0; hi = n
-			while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gen[mid] <= g) lo = mid; else hi = mid - 1 }
-			if (val("keys") != base + sum[lo]) { print "read at gen " g ": " val("keys") " keys, want " base + sum[lo]; bad++ }
-		}
-		END { print bad + 0 }' /tmp/changes "/tmp/reads-$r" >"/tmp/bad-$r"
-	bad=$(tail -n 1 "/tmp/bad-$r")
 	check_true "$r read the tree during the changes ($reads reads)" test "$reads" -ge 3
-	check "every $r read holds the keys of its generation" "$bad" 0 || head -n 3 "/tmp/bad-$r"
+	check_reads_exact "every $r read holds the keys of its generation" "/tmp/reads-$r" \
+		/tmp/others /tmp/changes
 done
 
 radix_report >/tmp/end

@@ -136,6 +136,33 @@ traced_nodes() {
 	END { print n + 0 }' "$1"
 }
 
+# tree_changes TRACE TREE: "gen delta" for every kho_preserve_end (+1) and
+# kho_unpreserve_end (-1) that changed TREE, in generation order.
+tree_changes() {
+	awk -v t="$2" '
+	function gen() { match($0, /gen=[0-9]+/); return substr($0, RSTART + 4, RLENGTH - 4) }
+	$0 !~ " tree=" t " " || $0 !~ / ret=0 changed=1 / { next }
+	/kho_preserve_end: / { print gen(), 1 }
+	/kho_unpreserve_end: / { print gen(), -1 }' "$1" | sort -n
+}
+
+# check_reads_exact NAME READS BASE CHANGES: every line of READS (first
+# lines of kho/out/radix_tree or radix_tree_walk) holds exactly the keys of
+# the generation it prints: the keys of BASE (a read made before CHANGES)
+# plus the changes of CHANGES (tree_changes) newer than BASE, up to it.
+check_reads_exact() {
+	awk -v base="$(field keys <"$3")" -v g0="$(field gen <"$3")" '
+	function val(name) { match($0, name "=[0-9]+"); return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0 }
+	FNR == NR { if ($1 > g0) { n++; gen[n] = $1; sum[n] = sum[n - 1] + $2 } next }
+	{
+		g = val("gen"); lo = 0; hi = n	# lo: the changes up to g
+		while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gen[mid] <= g) lo = mid; else hi = mid - 1 }
+		if (val("keys") != base + sum[lo]) { print "read at gen " g ": " val("keys") " keys, want " base + sum[lo]; bad++ }
+	}
+	END { print bad + 0 }' "$4" "$2" >/tmp/reads.bad
+	check "$1" "$(tail -n 1 /tmp/reads.bad)" 0 || head -n 3 /tmp/reads.bad
+}
+
 # add_orders A B: per-order sum of two "order keys" lists.
 add_orders() {
 	cat "$1" "$2" | awk '{ n[$1] += $2 } END { for (o in n) if (n[o]) print o, n[o] }' | sort -n
