@@ -11,6 +11,8 @@ unsigned long shim_warnings;
 unsigned long shim_pages_live;
 long shim_fail_after = -1;
 bool shim_trace_enabled;
+bool shim_yield_on_unlock;
+static pthread_mutex_t shim_trace_lock = PTHREAD_MUTEX_INITIALIZER;
 bool shim_trace_count_only;
 struct shim_trace_event *shim_events;
 size_t shim_nr_events, shim_events_cap;
@@ -87,6 +89,8 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 		shim_nr_events++;
 		return;
 	}
+	/* Threads record in one order: the events under a tree lock, its order. */
+	pthread_mutex_lock(&shim_trace_lock);
 	if (shim_nr_events == shim_events_cap) {
 		shim_events_cap = shim_events_cap ? shim_events_cap * 2 : 1024;
 		shim_events = realloc(shim_events, shim_events_cap * sizeof(*e));
@@ -105,6 +109,7 @@ void shim_trace(enum shim_event type, const struct kho_radix_tree *tree,
 	e->nr_extra = nr_extra < SHIM_NR_EXTRA ? nr_extra : SHIM_NR_EXTRA;
 	if (extra)
 		memcpy(e->x, extra, e->nr_extra * sizeof(*extra));
+	pthread_mutex_unlock(&shim_trace_lock);
 }
 
 void shim_trace_reset(void)

@@ -14,6 +14,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,7 +159,18 @@ struct mutex {
 #define __MUTEX_INITIALIZER(name) { .m = PTHREAD_MUTEX_INITIALIZER }
 static inline void mutex_init(struct mutex *l) { pthread_mutex_init(&l->m, NULL); }
 static inline void mutex_lock(struct mutex *l) { pthread_mutex_lock(&l->m); }
+#ifdef SHIM_NO_LOCKDEP
 static inline void mutex_unlock(struct mutex *l) { pthread_mutex_unlock(&l->m); }
+#else
+/* Tests widen the window after an unlock to let other threads in there. */
+extern bool shim_yield_on_unlock;
+static inline void mutex_unlock(struct mutex *l)
+{
+	pthread_mutex_unlock(&l->m);
+	if (__atomic_load_n(&shim_yield_on_unlock, __ATOMIC_RELAXED))
+		sched_yield();
+}
+#endif
 static inline int mutex_trylock(struct mutex *l) { return !pthread_mutex_trylock(&l->m); }
 /* Racy, as the kernel's is: a hint for whoever waits on it. */
 static inline bool mutex_is_locked(struct mutex *l)

@@ -838,6 +838,7 @@ struct worker {
 	struct model m;
 	unsigned long long rng;
 	unsigned int id;
+	bool batched;		/* BATCH keys per lock, with the _locked calls */
 	bool failed;
 };
 
@@ -857,25 +858,25 @@ static unsigned long worker_rnd(struct worker *wk)
 
 static void worker_lock(struct worker *wk, int i)
 {
-	if (wk->id % 2 && i % BATCH == 0)
+	if (wk->batched && i % BATCH == 0)
 		kho_radix_lock(wk->tree);
 }
 
 static void worker_unlock(struct worker *wk, int i, bool last)
 {
-	if (wk->id % 2 && (i % BATCH == BATCH - 1 || last))
+	if (wk->batched && (i % BATCH == BATCH - 1 || last))
 		kho_radix_unlock(wk->tree);
 }
 
 static int worker_add(struct worker *wk, unsigned long key)
 {
-	return wk->id % 2 ? kho_radix_add_key_locked(wk->tree, key)
+	return wk->batched ? kho_radix_add_key_locked(wk->tree, key)
 			  : kho_radix_add_key(wk->tree, key);
 }
 
 static void worker_del(struct worker *wk, unsigned long key)
 {
-	if (wk->id % 2)
+	if (wk->batched)
 		kho_radix_del_key_locked(wk->tree, key);
 	else
 		kho_radix_del_key(wk->tree, key);
@@ -973,6 +974,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	for (t = 0; t < NR_THREADS; t++) {
 		wk[t].tree = tree;
 		wk[t].id = t;
+		wk[t].batched = t % 2;
 		wk[t].rng = 0x9e3779b97f4a7c15ULL * (t + 1);
 		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_ops, &wk[t]), 0);
 	}
@@ -1010,6 +1012,93 @@ TEST(concurrent_adds_deletes_and_walks)
 		model_free(&wk[t].m);
 	model_free(&all);
 	free(w.keys);
+}
+
+struct counter {
+	struct kho_radix_tree *tree;
+	bool stop;		/* __atomic: the main thread sets it */
+	unsigned long reads;
+};
+
+static void *counter_loop(void *arg)
+{
+	struct kho_radix_counts counts;
+	struct counter *c = arg;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		kho_radix_tree_counts(c->tree, &counts);
+		c->reads++;
+	}
+	return NULL;
+}
+
+/*
+ * What khoscope relies on: a tracer that tallies the changes the single-key
+ * end events and the node events report agrees with every counts event,
+ * while threads change the tree under it. Every one of those events fires
+ * under the tree lock, so the shim records them in the lock's order.
+ */
+TEST(counts_events_agree_with_the_traced_changes)
+{
+	struct kho_radix_tree *tree = new_tree();
+	struct worker wk[NR_THREADS] = {};
+	struct counter c = { .tree = tree };
+	unsigned long checked = 0;
+	long keys = 0, nodes = 1;	/* the root, allocated before tracing */
+	pthread_t counter;
+	size_t i;
+	int t;
+
+	shim_trace_enabled = true;
+	shim_yield_on_unlock = true;
+	shim_trace_reset();
+	ASSERT_EQ(pthread_create(&counter, NULL, counter_loop, &c), 0);
+	for (t = 0; t < NR_THREADS; t++) {
+		wk[t].tree = tree;
+		wk[t].id = t;
+		wk[t].rng = 0xc2b2ae3d27d4eb4fULL * (t + 1);
+		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_ops, &wk[t]), 0);
+	}
+	for (t = 0; t < NR_THREADS; t++)
+		pthread_join(wk[t].thread, NULL);
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
+	pthread_join(counter, NULL);
+	shim_trace_enabled = false;
+	shim_yield_on_unlock = false;
+
+	for (i = 0; i < shim_nr_events; i++) {
+		const struct shim_trace_event *e = &shim_events[i];
+
+		switch (e->type) {
+		case EV_NODE_ALLOC:
+			nodes++;
+			break;
+		case EV_NODE_FREE:
+			nodes--;
+			break;
+		case EV_PRESERVE_END:
+			keys += e->x[SHIM_X_CHANGED];
+			break;
+		case EV_UNPRESERVE_END:
+			keys -= e->x[SHIM_X_CHANGED];
+			break;
+		case EV_COUNTS:
+			ASSERT_EQ(e->a, keys);
+			ASSERT_EQ(e->b, nodes);
+			checked++;
+			break;
+		default:
+			break;
+		}
+	}
+	ASSERT_TRUE(checked > 10);
+	ASSERT_EQ(checked, c.reads);
+	for (t = 0; t < NR_THREADS; t++) {
+		ASSERT_TRUE(!wk[t].failed);
+		model_free(&wk[t].m);
+	}
+	shim_trace_reset();
+	free_tree(tree);
 }
 
 int main(int argc, char **argv)

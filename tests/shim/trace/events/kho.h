@@ -23,6 +23,7 @@ enum shim_event {
 	EV_UNPRESERVE_END,
 	EV_WALK_BEGIN,
 	EV_WALK_END,
+	EV_COUNTS,
 	NR_SHIM_EVENTS,
 };
 
@@ -89,6 +90,20 @@ u64 shim_tree_gen(const struct kho_radix_tree *tree);
 #define trace_kho_radix_walk_begin(t)		SHIM_TRACE(EV_WALK_BEGIN, t, 0, 0, 0, NULL, 0)
 #define trace_kho_radix_walk_end(t, k, n, r, ...) \
 	SHIM_TRACE(EV_WALK_END, t, k, n, r, SHIM_EXTRA(__VA_ARGS__))
+
+/* a: keys in all, b: nodes in all; x[SHIM_X_GEN] the generation. */
+#define trace_kho_radix_counts(t, c)	do {				\
+		if (shim_trace_on()) {					\
+			unsigned long __k = 0, __n = 0;			\
+			unsigned int __i;				\
+									\
+			for (__i = 0; __i < ARRAY_SIZE((c)->keys); __i++) \
+				__k += (c)->keys[__i];			\
+			for (__i = 0; __i < ARRAY_SIZE((c)->nodes); __i++) \
+				__n += (c)->nodes[__i];			\
+			shim_trace(EV_COUNTS, t, __k, __n, 0, &(c)->gen, 1); \
+		}							\
+	} while (0)
 
 #define trace_kho_preserve_end_enabled()	shim_trace_on()
 #define trace_kho_unpreserve_end_enabled()	shim_trace_on()
