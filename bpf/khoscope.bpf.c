@@ -4,34 +4,27 @@
  *
  * One program per end event, no begin/end pairing: the kernel times each
  * call and carries the duration in the end event. Per tree, operation and
- * order: a log2 histogram of durations, errors, and the changes to the tree.
- * Per tree and level: node pages allocated and freed. Walks go to user
- * space through a ring buffer. Nothing here depends on what user space
- * chose to show: every end event counts.
+ * order: a log2 histogram of single-key calls and errors, and the same for
+ * the runs of keys the kernel adds or deletes in batches, with their sizes.
+ * Per tree: a tally of the keys added and removed by order and of the node
+ * pages allocated and freed by level.
  *
- * The memory figures join a baseline walk (kho/out/radix_tree, made by the
- * loader after attaching) with the events through the tree's generation:
- * a change counts only if its generation is newer than the walk's. Until
- * the loader has its walk, changes go to the ring buffer and the loader
- * sorts them out.
+ * The memory figures come from the tree itself: every read of its counts
+ * (kho/out/radix_tree) fires kho_radix_counts under the tree lock, and the
+ * program of that event sends the counts to user space together with the
+ * tally as it stands at that moment. Every event that changes the tally
+ * fires under the same lock, so the two agree exactly unless events were
+ * lost; user space reports any difference.
  *
- * Each event has a tp_btf program and a raw_tp twin; the loader keeps one
- * of each pair.
+ * Walks of a tree go to user space through the ring buffer too. Nothing
+ * here depends on what user space chose to show: every event counts.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "khoscope.h"
 #include "bits.bpf.h"
 #include "maps.bpf.h"
-
-/*
- * Set by the loader at run time: base_gen[tree] is the baseline walk's
- * generation + 1, or 0 for a tree with no baseline (every change counts).
- * KHOSCOPE_GEN_UNJOINED until then: changes go to the ring buffer.
- */
-__u64 base_gen[KHOSCOPE_NR_TREES] = { [0 ... KHOSCOPE_NR_TREES - 1] = KHOSCOPE_GEN_UNJOINED };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -42,10 +35,18 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KHOSCOPE_NR_TREES * KHOSCOPE_NR_LEVELS);
+	__uint(max_entries, KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS);
 	__type(key, __u32);
-	__type(value, struct khoscope_nodes);
-} nodes SEC(".maps");
+	__type(value, struct khoscope_batch);
+} batches SEC(".maps");
+
+/* Not per CPU: written under the tree's lock only (see struct khoscope_tally). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KHOSCOPE_NR_TREES);
+	__type(key, __u32);
+	__type(value, struct khoscope_tally);
+} tally SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -92,52 +93,6 @@ static __always_inline bool in_range(__u32 v, __u32 nr, enum khoscope_counter ct
 	return false;
 }
 
-/*
- * Should a change of this generation count? 1: yes; 0: the baseline walk
- * saw it; -1: no baseline yet, the caller queues it for the loader. One
- * load and one compare when it counts, the common case.
- */
-static __always_inline int newer_than_baseline(__u32 tree, __u64 gen)
-{
-	__u64 base = *(volatile __u64 *)&base_gen[tree & (KHOSCOPE_NR_TREES - 1)];
-
-	if (gen >= base)
-		return 1;
-	return base == KHOSCOPE_GEN_UNJOINED ? -1 : 0;
-}
-
-/*
- * A ring buffer record of this kind, tree and generation, the rest zeroed;
- * NULL (counted) when the buffer is full.
- */
-static __always_inline struct khoscope_event *reserve_event(__u32 kind, __u32 tree,
-							    __u64 gen)
-{
-	struct khoscope_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		count(KHOSCOPE_CTR_RINGBUF_FULL);
-		return NULL;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = kind;
-	e->tree = tree;
-	e->gen = gen;
-	return e;
-}
-
-static __always_inline void queue_change(__u32 kind, __u32 tree, __u32 op,
-					 __u32 index, __u64 gen)
-{
-	struct khoscope_event *e = reserve_event(kind, tree, gen);
-
-	if (!e)
-		return;
-	e->op = op;
-	e->index = index;
-	bpf_ringbuf_submit(e, 0);
-}
-
 static __always_inline void record_error(enum khoscope_op op, __u32 order,
 					 int ret, __u32 tree)
 {
@@ -163,17 +118,39 @@ static __always_inline void count_overflow(__u32 tree_id, __u32 order)
 		count(KHOSCOPE_CTR_ORDER_OVERFLOW);
 }
 
+static __always_inline __u64 slot_of(__u64 v)
+{
+	__u64 slot = log2l(v);
+
+	return slot < KHOSCOPE_NR_SLOTS ? slot : KHOSCOPE_NR_SLOTS - 1;
+}
+
+/* @n keys of @order added or removed: under the tree lock, see struct khoscope_tally. */
+static __always_inline void tally_keys(__u32 tree_id, __u32 order, __u64 n,
+				       enum khoscope_op op)
+{
+	struct khoscope_tally *t = bpf_map_lookup_elem(&tally, &tree_id);
+
+	/* The caller checked already: keep the check where the verifier sees it. */
+	barrier_var(order);
+	if (!t || order >= KHOSCOPE_NR_ORDERS)
+		return;
+	if (op == KHOSCOPE_OP_PRESERVE)
+		t->added[order] += n;
+	else
+		t->removed[order] += n;
+}
+
 /*
- * The hot path, run for every preserve and unpreserve: kept to one map
- * lookup and few branches (see log2l()).
+ * The single-key path, run for every kho_radix_add_key() and
+ * kho_radix_del_key(): kept to two map lookups and few branches.
  */
-static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u64 gen,
-					  bool changed, __u64 duration_ns, enum khoscope_op op)
+static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
+					  bool changed, __u64 duration_ns,
+					  enum khoscope_op op)
 {
 	__u32 order = kho_key_order(key), idx;
 	struct khoscope_hist *hist;
-	__u64 slot;
-	int newer;
 
 	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
 		count_overflow(tree_id, order);
@@ -184,10 +161,7 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u
 	if (!hist)
 		return 0;
 
-	slot = log2l(duration_ns);
-	if (slot >= KHOSCOPE_NR_SLOTS)
-		slot = KHOSCOPE_NR_SLOTS - 1;
-	hist->slots[slot]++;
+	hist->slots[slot_of(duration_ns)]++;
 	hist->sum_ns += duration_ns;
 	hist->untimed += GT_BIT(1, duration_ns);	/* duration_ns == 0 */
 	if (ret) {
@@ -199,51 +173,160 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret, __u
 		hist->unchanged++;
 		return 0;
 	}
-	newer = newer_than_baseline(tree_id, gen);
-	if (newer > 0)
-		hist->applied++;
-	else if (newer < 0)
-		queue_change(KHOSCOPE_EV_KEY, tree_id, op, order, gen);
+	tally_keys(tree_id, order, 1, op);
 	return 0;
 }
 
-static __always_inline int handle_node(__u32 tree_id, __u64 gen, unsigned int level,
-				       bool alloc)
+/* One run of a batch: keys of one order, under one hold of the lock. */
+static __always_inline int handle_batch(__u32 tree_id, __u64 key, __u64 keys,
+					__u64 changed, int ret, __u64 duration_ns,
+					enum khoscope_op op)
 {
-	struct khoscope_nodes *n;
-	__u32 idx;
-	int newer;
+	__u32 order = kho_key_order(key), idx;
+	struct khoscope_batch *b;
+
+	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
+		count_overflow(tree_id, order);
+		return 0;
+	}
+	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
+	b = bpf_map_lookup_elem(&batches, &idx);
+	if (!b)
+		return 0;
+
+	b->slots[slot_of(duration_ns)]++;
+	b->key_slots[slot_of(keys ? duration_ns / keys : 0)]++;
+	b->size_slots[slot_of(keys << order)]++;
+	b->sum_ns += duration_ns;
+	b->keys += keys;
+	b->changed += changed;
+	b->untimed += GT_BIT(1, duration_ns);
+	if (ret) {
+		b->errors++;
+		record_error(op, order, ret, tree_id);
+	}
+	tally_keys(tree_id, order, changed, op);
+	return 0;
+}
+
+static __always_inline int handle_node(__u32 tree_id, unsigned int level, bool alloc)
+{
+	struct khoscope_tally *t;
 
 	if (!in_range(tree_id, KHOSCOPE_NR_TREES, KHOSCOPE_CTR_TREE_OVERFLOW) ||
 	    !in_range(level, KHOSCOPE_NR_LEVELS, KHOSCOPE_CTR_LEVEL_OVERFLOW))
 		return 0;
-	newer = newer_than_baseline(tree_id, gen);
-	if (newer < 0) {
-		queue_change(KHOSCOPE_EV_NODE, tree_id, alloc, level, gen);
-		return 0;
-	}
-	if (!newer)
-		return 0;
-	idx = tree_id * KHOSCOPE_NR_LEVELS + level;
-	n = bpf_map_lookup_elem(&nodes, &idx);
-	if (!n)
+	t = bpf_map_lookup_elem(&tally, &tree_id);
+	barrier_var(level);
+	if (!t || level >= KHOSCOPE_NR_LEVELS)
 		return 0;
 	if (alloc)
-		n->alloc++;
+		t->alloc[level]++;
 	else
-		n->free++;
+		t->free[level]++;
 	return 0;
 }
 
-static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
-					   unsigned long nodes_seen, int ret, __u64 gen,
-					   __u64 duration_ns)
+SEC("tp_btf/kho_preserve_end")
+int BPF_PROG(preserve_end, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
 {
-	struct khoscope_event *e;
+	return handle_key_end(tree->id, key, ret, changed, duration_ns,
+			      KHOSCOPE_OP_PRESERVE);
+}
 
-	e = reserve_event(KHOSCOPE_EV_WALK, tree_id, gen);
-	if (!e)
+SEC("tp_btf/kho_unpreserve_end")
+int BPF_PROG(unpreserve_end, struct kho_radix_tree *tree, unsigned long key, int ret,
+	     __u64 gen, bool changed, __u64 duration_ns)
+{
+	return handle_key_end(tree->id, key, ret, changed, duration_ns,
+			      KHOSCOPE_OP_UNPRESERVE);
+}
+
+SEC("tp_btf/kho_preserve_batch")
+int BPF_PROG(preserve_batch, struct kho_radix_tree *tree, unsigned long key,
+	     unsigned long keys, unsigned long changed, int ret, __u64 duration_ns)
+{
+	return handle_batch(tree->id, key, keys, changed, ret, duration_ns,
+			    KHOSCOPE_OP_PRESERVE);
+}
+
+SEC("tp_btf/kho_unpreserve_batch")
+int BPF_PROG(unpreserve_batch, struct kho_radix_tree *tree, unsigned long key,
+	     unsigned long keys, unsigned long changed, int ret, __u64 duration_ns)
+{
+	return handle_batch(tree->id, key, keys, changed, ret, duration_ns,
+			    KHOSCOPE_OP_UNPRESERVE);
+}
+
+SEC("tp_btf/kho_radix_node_alloc")
+int BPF_PROG(node_alloc, struct kho_radix_tree *tree, unsigned int level, void *node)
+{
+	return handle_node(tree->id, level, true);
+}
+
+SEC("tp_btf/kho_radix_node_free")
+int BPF_PROG(node_free, struct kho_radix_tree *tree, unsigned int level, void *node)
+{
+	return handle_node(tree->id, level, false);
+}
+
+/*
+ * A read of a tree's counts, under its lock: send them with the tally of
+ * the same moment. Keys are counted by width; order o has width
+ * KHO_RADIX_KEY_WIDTH - o (see kho_key_order()).
+ */
+SEC("tp_btf/kho_radix_counts")
+int BPF_PROG(radix_counts, struct kho_radix_tree *tree, struct kho_radix_counts *counts)
+{
+	struct khoscope_counts_event *e;
+	struct khoscope_tally *t;
+	__u32 tree_id = tree->id;
+	unsigned int w, l;
+
+	if (!in_range(tree_id, KHOSCOPE_NR_TREES, KHOSCOPE_CTR_TREE_OVERFLOW))
 		return 0;
+	t = bpf_map_lookup_elem(&tally, &tree_id);
+	if (!t)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KHOSCOPE_CTR_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = KHOSCOPE_EV_COUNTS;
+	e->tree = tree_id;
+	for (w = 0; w <= KHO_RADIX_KEY_WIDTH; w++) {
+		__u64 n = counts->keys[w];
+		unsigned int o = KHO_RADIX_KEY_WIDTH - w;
+
+		if (w && o < KHOSCOPE_NR_ORDERS)
+			e->keys[o] = n;
+		else
+			e->keys_beyond += n;
+	}
+	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
+		e->nodes[l] = counts->nodes[l];
+	__builtin_memcpy(&e->tally, t, sizeof(e->tally));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/kho_radix_walk_end")
+int BPF_PROG(walk_end, struct kho_radix_tree *tree, unsigned long keys,
+	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
+{
+	struct khoscope_walk_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(KHOSCOPE_CTR_RINGBUF_FULL);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = KHOSCOPE_EV_WALK;
+	e->tree = tree->id;
 	e->ret = ret;
 	e->keys = keys;
 	e->nodes = nodes_seen;
@@ -253,98 +336,26 @@ static __always_inline int handle_walk_end(__u32 tree_id, unsigned long keys,
 }
 
 /* One call of the preservation API, by caller and operation. */
-static __always_inline int handle_api(__u32 op, __u64 caller, __u64 pages, __u64 keys,
-				      int ret, __u64 duration_ns)
+SEC("tp_btf/kho_api")
+int BPF_PROG(kho_api, enum kho_api_op op, unsigned long caller, unsigned long pages,
+	     unsigned long keys, int ret, __u64 duration_ns)
 {
 	struct khoscope_caller_key key = { .ip = caller, .op = op };
 	static const struct khoscope_caller zero;
 	struct khoscope_caller *c;
-	__u64 slot;
 
 	c = bpf_map_lookup_or_try_init(&callers, &key, &zero);
 	if (!c) {
 		count(KHOSCOPE_CTR_CALLERS_FULL);
 		return 0;
 	}
-	slot = log2l(duration_ns);
-	if (slot >= KHOSCOPE_NR_SLOTS)
-		slot = KHOSCOPE_NR_SLOTS - 1;
-	c->slots[slot]++;
+	c->slots[slot_of(duration_ns)]++;
 	c->calls++;
 	c->errors += ret != 0;
 	c->pages += pages;
 	c->keys += keys;
 	c->sum_ns += duration_ns;
 	return 0;
-}
-
-/*
- * The twins differ in how they read the tree: a tp_btf program loads its
- * fields directly (the argument is typed by BTF), a raw_tp program needs a
- * helper call each, through CO-RE.
- */
-#define BTF_TREE(tree, field)	((tree)->field)
-#define RAW_TREE(tree, field)	BPF_CORE_READ(tree, field)
-
-#define KEY_END_PROGS(event, op)						\
-SEC("tp_btf/" #event)								\
-int BPF_PROG(event##_btf, struct kho_radix_tree *tree, unsigned long key, int ret,	\
-	     __u64 gen, bool changed, __u64 duration_ns)				\
-{										\
-	return handle_key_end(BTF_TREE(tree, id), key, ret, gen, changed,	\
-			      duration_ns, op);					\
-}										\
-SEC("raw_tp/" #event)								\
-int BPF_PROG(event##_raw, struct kho_radix_tree *tree, unsigned long key, int ret,	\
-	     __u64 gen, bool changed, __u64 duration_ns)				\
-{										\
-	return handle_key_end(RAW_TREE(tree, id), key, ret, gen, changed,	\
-			      duration_ns, op);					\
-}
-
-#define NODE_PROGS(event, alloc)						\
-SEC("tp_btf/kho_radix_" #event)							\
-int BPF_PROG(event##_btf, struct kho_radix_tree *tree, unsigned int level, void *node)	\
-{										\
-	return handle_node(BTF_TREE(tree, id), BTF_TREE(tree, gen), level, alloc);	\
-}										\
-SEC("raw_tp/kho_radix_" #event)							\
-int BPF_PROG(event##_raw, struct kho_radix_tree *tree, unsigned int level, void *node)	\
-{										\
-	return handle_node(RAW_TREE(tree, id), RAW_TREE(tree, gen), level, alloc);	\
-}
-
-KEY_END_PROGS(kho_preserve_end, KHOSCOPE_OP_PRESERVE)
-KEY_END_PROGS(kho_unpreserve_end, KHOSCOPE_OP_UNPRESERVE)
-NODE_PROGS(node_alloc, true)
-NODE_PROGS(node_free, false)
-
-SEC("tp_btf/kho_radix_walk_end")
-int BPF_PROG(walk_end_btf, struct kho_radix_tree *tree, unsigned long keys,
-	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
-{
-	return handle_walk_end(BTF_TREE(tree, id), keys, nodes_seen, ret, gen, duration_ns);
-}
-
-SEC("raw_tp/kho_radix_walk_end")
-int BPF_PROG(walk_end_raw, struct kho_radix_tree *tree, unsigned long keys,
-	     unsigned long nodes_seen, int ret, __u64 gen, __u64 duration_ns)
-{
-	return handle_walk_end(RAW_TREE(tree, id), keys, nodes_seen, ret, gen, duration_ns);
-}
-
-SEC("tp_btf/kho_api")
-int BPF_PROG(kho_api_btf, enum kho_api_op op, unsigned long caller, unsigned long pages,
-	     unsigned long keys, int ret, __u64 duration_ns)
-{
-	return handle_api(op, caller, pages, keys, ret, duration_ns);
-}
-
-SEC("raw_tp/kho_api")
-int BPF_PROG(kho_api_raw, enum kho_api_op op, unsigned long caller, unsigned long pages,
-	     unsigned long keys, int ret, __u64 duration_ns)
-{
-	return handle_api(op, caller, pages, keys, ret, duration_ns);
 }
 
 char LICENSE[] SEC("license") = "GPL";

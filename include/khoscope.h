@@ -21,10 +21,8 @@ _Static_assert((KHOSCOPE_NR_TREES & (KHOSCOPE_NR_TREES - 1)) == 0,
 #define KHOSCOPE_NR_SLOTS	40
 /* Distinct (op, order, errno, tree) error keys kept. */
 #define KHOSCOPE_MAX_ERRORS	1024
-/* Ring buffer for walks and for the changes seen before the baseline join. */
-#define KHOSCOPE_RINGBUF_BYTES	(4U << 20)
-/* base_gen[] before the loader has joined its walk with the events. */
-#define KHOSCOPE_GEN_UNJOINED	(~0ULL)
+/* Ring buffer for walks and for the trees' counts, as they are read. */
+#define KHOSCOPE_RINGBUF_BYTES	(1U << 20)
 /* Bytes per radix node and per page (x86-64). */
 #define KHOSCOPE_NODE_SIZE	4096
 #define KHOSCOPE_PAGE_SHIFT	12
@@ -36,9 +34,10 @@ enum khoscope_op {
 };
 
 /*
- * hists[] index: (tree * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order.
- * Only the program of op writes an element, so its per-CPU copy needs no
- * atomics. Calls = the sum of slots[]; ok = calls - errors.
+ * hists[] index: (tree * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order,
+ * single-key calls. Only the program of op writes an element, so its
+ * per-CPU copy needs no atomics. Calls = the sum of slots[]; ok = calls -
+ * errors.
  */
 struct khoscope_hist {
 	__u64 slots[KHOSCOPE_NR_SLOTS];	/* every call by duration; untimed in slot 0 */
@@ -46,13 +45,36 @@ struct khoscope_hist {
 	__u64 errors;		/* calls that returned an error */
 	__u64 untimed;		/* calls the kernel did not time (duration 0) */
 	__u64 unchanged;	/* successful calls that changed nothing */
-	__u64 applied;		/* changes newer than the baseline walk */
 };
 
-/* nodes[] index: tree * KHOSCOPE_NR_LEVELS + level; changes newer than the baseline. */
-struct khoscope_nodes {
-	__u64 alloc;		/* written by the node_alloc program only */
-	__u64 free;		/* written by the node_free program only */
+/*
+ * batches[], indexed as hists[]: the runs of keys of one order that the
+ * kernel adds or deletes under one hold of the tree lock (the
+ * kho_preserve_batch and kho_unpreserve_batch events). Runs = the sum of
+ * slots[].
+ */
+struct khoscope_batch {
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* runs by duration, log2 ns */
+	__u64 key_slots[KHOSCOPE_NR_SLOTS];	/* runs by ns per key */
+	__u64 size_slots[KHOSCOPE_NR_SLOTS];	/* runs by pages, log2 */
+	__u64 sum_ns;
+	__u64 keys;		/* keys in the runs */
+	__u64 changed;		/* of them, keys that changed the tree */
+	__u64 errors;		/* runs that ended in an error */
+	__u64 untimed;		/* runs the kernel did not time */
+};
+
+/*
+ * tally[tree]: every change to a tree that the events reported since the
+ * programs were attached. Every such event fires under the tree's lock, so
+ * a plain add is exact, and the copy the counts program makes of it
+ * belongs to the same moment as the counts it sees.
+ */
+struct khoscope_tally {
+	__u64 added[KHOSCOPE_NR_ORDERS];	/* keys, single and batched */
+	__u64 removed[KHOSCOPE_NR_ORDERS];
+	__u64 alloc[KHOSCOPE_NR_LEVELS];	/* node pages that joined the tree */
+	__u64 free[KHOSCOPE_NR_LEVELS];		/* and that left it */
 };
 
 struct khoscope_error_key {
@@ -64,7 +86,7 @@ struct khoscope_error_key {
 
 /* counters[]: events not counted where they belong. */
 enum khoscope_counter {
-	KHOSCOPE_CTR_RINGBUF_FULL,	/* no room for a walk or an early change */
+	KHOSCOPE_CTR_RINGBUF_FULL,	/* no room for a walk or a tree's counts */
 	KHOSCOPE_CTR_ERRORS_FULL,	/* no room for a new error key */
 	KHOSCOPE_CTR_ORDER_OVERFLOW,	/* order >= KHOSCOPE_NR_ORDERS */
 	KHOSCOPE_CTR_TREE_OVERFLOW,	/* tree id >= KHOSCOPE_NR_TREES */
@@ -96,23 +118,33 @@ struct khoscope_caller {
 };
 
 enum khoscope_event_kind {
-	KHOSCOPE_EV_KEY,	/* a change to a key, seen before the join */
-	KHOSCOPE_EV_NODE,	/* a node allocated or freed, seen before the join */
-	KHOSCOPE_EV_WALK,	/* a walk of a tree, by anyone but khoscope */
+	KHOSCOPE_EV_WALK,	/* a walk of a tree, by anyone */
+	KHOSCOPE_EV_COUNTS,	/* a read of a tree's counts (kho_radix_counts) */
 };
 
-/* Ring buffer record. */
-struct khoscope_event {
-	__u32 kind;		/* enum khoscope_event_kind */
+/* Ring buffer record of a walk. */
+struct khoscope_walk_event {
+	__u32 kind;		/* KHOSCOPE_EV_WALK */
 	__u32 tree;
-	__u32 op;		/* KEY: enum khoscope_op; NODE: 1 alloc, 0 free */
-	__u32 index;		/* KEY: order; NODE: level */
-	__u64 gen;		/* the tree's generation the event carried */
-	__s32 ret;		/* WALK */
+	__s32 ret;
 	__u32 pad;
-	__u64 keys;		/* WALK */
-	__u64 nodes;		/* WALK */
-	__u64 duration_ns;	/* WALK */
+	__u64 keys;
+	__u64 nodes;
+	__u64 duration_ns;
+};
+
+/*
+ * Ring buffer record of a tree's counts, read under its lock, and of the
+ * tree's tally at that moment: changes the counts show that the tally does
+ * not were lost by the events.
+ */
+struct khoscope_counts_event {
+	__u32 kind;		/* KHOSCOPE_EV_COUNTS */
+	__u32 tree;
+	__u64 keys[KHOSCOPE_NR_ORDERS];	/* the tree's own counts */
+	__u64 keys_beyond;	/* keys of no order below KHOSCOPE_NR_ORDERS */
+	__u64 nodes[KHOSCOPE_NR_LEVELS];
+	struct khoscope_tally tally;
 };
 
 #endif /* __KHOSCOPE_H */

@@ -36,10 +36,12 @@ static const char usage_text[] =
 "Usage: khoscope [OPTIONS] [INTERVAL [COUNT]]\n"
 "\n"
 "Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"
-"latency histograms of preserve and unpreserve (timed by the kernel), node\n"
-"pages allocated and freed per level, walks, errors, and the memory the tree\n"
-"holds against the memory it preserves, starting from the counts the tree\n"
-"keeps (kho/out/radix_tree) as it is now. Filters choose what is shown;\n"
+"latency histograms of preserve and unpreserve (timed by the kernel), of the\n"
+"batches of keys the kernel adds or deletes under one lock (per run and per\n"
+"key) and of their sizes in pages, node pages allocated and freed per level,\n"
+"walks, errors, and the memory the tree holds against the memory it\n"
+"preserves, as the tree counts it (kho/out/radix_tree, read at every\n"
+"report), checked against the events. Filters choose what is shown;\n"
 "everything is always counted.\n"
 "\n"
 "Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C).\n"
@@ -50,8 +52,9 @@ static const char usage_text[] =
 "  -O, --ops LIST        only these operations: preserve,unpreserve\n"
 "  -t, --tree ID         tree to show (default: the preserved-memory tree, as\n"
 "                        named by kho/out/radix_tree; 0: every tree, one\n"
-"                        record each; other trees cannot be walked, so their\n"
-"                        memory is the change since start)\n"
+"                        record each; khoscope reads the counts of the\n"
+"                        preserved-memory tree only, so the memory of the\n"
+"                        others is the change since start)\n"
 "  -T, --timestamp       print a timestamp with each text report\n"
 "  -c, --callers         also show the calls of the preservation API since\n"
 "                        start per calling function (kho_api event, patch\n"
@@ -330,52 +333,43 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* Does struct kho_radix_tree have a gen member (patch 0008)? */
-static bool btf_tree_has_gen(const struct btf *btf)
+static bool btf_has_event(const struct btf *btf, const char *event)
 {
-	const struct btf_member *m;
-	const struct btf_type *t;
-	int id, i;
+	char name[128];
 
-	id = btf__find_by_name_kind(btf, "kho_radix_tree", BTF_KIND_STRUCT);
-	if (id <= 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), "gen"))
-			return true;
-	return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", event);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
 }
 
 /*
- * Which flavour of program the kernel can take: 1 tp_btf, 0 raw_tp, -1 no
- * kho events, -2 kho events without durations and generations.
+ * Can khoscope attach to this kernel? 0 if it can, or -1 after saying why.
+ * Its programs are tp_btf programs: they need the kernel's BTF, and the kho
+ * events of the whole series (batch and counts events: patch 0026).
  */
-static int kho_events_flavour(const struct btf *btf)
+static int check_kho_events(const struct btf *btf)
 {
-	struct stat st;
-	int id = -1;
-	bool gen = false;
-
-	if (btf) {
-		id = btf__find_by_name_kind(btf, "btf_trace_kho_preserve_end", BTF_KIND_TYPEDEF);
-		gen = btf_tree_has_gen(btf);
+	if (!btf) {
+		fprintf(stderr, "khoscope: cannot load the kernel's BTF (/sys/kernel/btf/vmlinux): "
+			"it needs a kernel built with CONFIG_DEBUG_INFO_BTF\n");
+		return -1;
 	}
-	if (id > 0)
-		return gen ? 1 : -2;
-	if (!stat("/sys/kernel/tracing/events/kho/kho_preserve_end", &st) ||
-	    !stat("/sys/kernel/debug/tracing/events/kho/kho_preserve_end", &st))
-		return 0;
-	return -1;
+	if (!btf_has_event(btf, "kho_preserve_end")) {
+		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: "
+			"build it from kernel/patches\n");
+		return -1;
+	}
+	if (!btf_has_event(btf, "kho_preserve_batch") || !btf_has_event(btf, "kho_radix_counts")) {
+		fprintf(stderr, "khoscope: this kernel's kho events predate the batch and counts "
+			"events (patch 0026): build it from kernel/patches\n");
+		return -1;
+	}
+	return 0;
 }
 
 /* Does the kernel have the kho_api event (patch 0020)? */
 static bool have_api_event(const struct btf *btf)
 {
-	struct stat st;
-
-	return (btf && btf__find_by_name_kind(btf, "btf_trace_kho_api", BTF_KIND_TYPEDEF) > 0) || !stat("/sys/kernel/tracing/events/kho/kho_api", &st) ||
-	       !stat("/sys/kernel/debug/tracing/events/kho/kho_api", &st);
+	return btf && btf_has_event(btf, "kho_api");
 }
 
 static int check_kho(void)
@@ -402,9 +396,15 @@ static int check_kho(void)
 	return 0;
 }
 
-static int read_shape(struct ks_shape *shape)
+/*
+ * Read kho/out/radix_tree: the kernel reads the tree's counts under its
+ * lock, and the radix_counts program sends them, with the tally of the same
+ * moment, to the ring buffer. @shape (if not NULL) gets the file's own view.
+ */
+static int read_counts(struct ks_shape *shape)
 {
 	char path[512], *text;
+	struct ks_shape tmp;
 	int err;
 
 	snprintf(path, sizeof(path), "%s/kho/out/radix_tree", env.debugfs);
@@ -413,11 +413,11 @@ static int read_shape(struct ks_shape *shape)
 		fprintf(stderr, "khoscope: failed to read %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	err = ks_parse_shape(text, shape);
+	err = ks_parse_shape(text, shape ?: &tmp);
 	free(text);
 	if (err)
 		fprintf(stderr, "khoscope: failed to parse %s (a kernel without the "
-			"tree generation? build it from kernel/patches)\n", path);
+			"tree's counts? build it from kernel/patches)\n", path);
 	return err;
 }
 
@@ -435,18 +435,10 @@ static void read_restore(struct ks_restore *rs)
 	free(text);
 }
 
-/* What the ring buffer brought: walks, and changes queued before the join. */
-struct ringbuf_ctx {
-	struct ks_snapshot *acc;	/* counted in user space since start */
-	const struct ks_shape *base;
-};
-
+/* What the ring buffer brings: walks, and reads of a tree's counts. */
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	struct ringbuf_ctx *rc = ctx;
-
-	if (size >= sizeof(struct khoscope_event))
-		ks_snapshot_add_event(rc->acc, data, rc->base);
+	ks_snapshot_add_event(ctx, data, size);
 	return 0;
 }
 
@@ -513,31 +505,26 @@ static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *ac
 			 struct ks_snapshot *s, struct ks_prog *progs, unsigned int *nr_progs)
 {
 	struct khoscope_error_key key, next, *prev = NULL;
-	int fd = bpf_map__fd(skel->maps.errors), err;
-	unsigned int t, op, o, l, i;
+	int fd = bpf_map__fd(skel->maps.errors), err = 0;
+	unsigned int t, i;
 
 	err = sum_percpu(bpf_map__fd(skel->maps.hists),
 			 KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
 			 sizeof(struct khoscope_hist), s->hist);
-	err = err ?: sum_percpu(bpf_map__fd(skel->maps.nodes),
-				KHOSCOPE_NR_TREES * KHOSCOPE_NR_LEVELS,
-				sizeof(struct khoscope_nodes), s->nodes);
+	err = err ?: sum_percpu(bpf_map__fd(skel->maps.batches),
+				KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
+				sizeof(struct khoscope_batch), s->batch);
 	err = err ?: sum_percpu(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
 				sizeof(__u64), s->lost);
+	for (t = 0; !err && t < KHOSCOPE_NR_TREES; t++)
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tally), &t, &s->tally[t]))
+			err = -errno;
 	err = err ?: read_progs(skel, progs, nr_progs);
 	if (err)
 		return err;
 
-	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
-		for (op = 0; op < KHOSCOPE_NR_OPS; op++)
-			for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
-				s->hist[t][op][o].applied += acc->hist[t][op][o].applied;
-		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
-			s->nodes[t][l].alloc += acc->nodes[t][l].alloc;
-			s->nodes[t][l].free += acc->nodes[t][l].free;
-		}
-		s->walks[t] = acc->walks[t];
-	}
+	memcpy(s->walks, acc->walks, sizeof(s->walks));
+	memcpy(s->counts, acc->counts, sizeof(s->counts));
 	s->lost[KS_LOST_RECURSION] = 0;
 	for (i = 0; i < *nr_progs; i++)
 		s->lost[KS_LOST_RECURSION] += progs[i].recursion_misses;
@@ -564,26 +551,6 @@ static __u64 now_ns(clockid_t clk)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static unsigned long long shape_keys(const struct ks_shape *s)
-{
-	unsigned long long n = s->orders_beyond;
-	int o;
-
-	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
-		n += s->keys[o];
-	return n;
-}
-
-static unsigned long long shape_nodes(const struct ks_shape *s)
-{
-	unsigned long long n = 0;
-	int l;
-
-	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
-		n += s->nodes[l];
-	return n;
-}
-
 /* Sleep until deadline (0: for ever) or a stop signal; true on a signal. */
 static bool wait_for_stop(__u64 deadline)
 {
@@ -606,17 +573,13 @@ static bool wait_for_stop(__u64 deadline)
 }
 
 /* Keep one of each tp_btf/raw_tp pair, and kho_api's only if it exists. */
-static void disable_twins(struct khoscope_bpf *skel, bool use_btf, bool api)
+/*
+ * The kho_api program costs a hash map update per API call: it is loaded
+ * only for the views that show callers.
+ */
+static void choose_programs(struct khoscope_bpf *skel, bool api)
 {
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
-		bool is_btf = !strncmp(sec, "tp_btf/", 7);
-		bool is_api = strstr(sec, "/kho_api") != NULL;
-
-		bpf_program__set_autoload(prog, is_btf == use_btf && (api || !is_api));
-	}
+	bpf_program__set_autoload(skel->progs.kho_api, api);
 }
 
 /*
@@ -628,7 +591,7 @@ static struct collector {
 	struct khoscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct ks_snapshot *acc;
-	const struct ks_shape *base;
+	const struct ks_counts *base;	/* the first read of the counted tree's counts */
 	const struct ks_restore *restore;
 	bool api;		/* the kho_api programs are loaded */
 } col = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -700,50 +663,59 @@ static unsigned int read_callers(struct ks_caller *out)
 }
 
 /*
- * The one baseline, the counts the tree keeps (kho/out/radix_tree), joined
- * with the events by generation: from now on BPF counts only changes newer
- * than the baseline; those it queued before this point are sorted by the
- * ring buffer callback.
+ * The baseline: the counted tree's first counts read after the programs
+ * were attached, with the tally of that moment. From then on, the events
+ * must account for every change the counts show.
  */
-static int join_baseline(struct khoscope_bpf *skel, struct ks_shape *base)
+static int take_baseline(struct ring_buffer *rb, struct ks_snapshot *acc,
+			 struct ks_counts *base, unsigned int *tree)
 {
-	unsigned int t;
+	struct ks_shape shape;
 
-	if (read_shape(base))
+	if (read_counts(&shape))
 		return -1;
-	if (base->tree >= KHOSCOPE_NR_TREES) {
+	if (shape.tree >= KHOSCOPE_NR_TREES) {
 		fprintf(stderr, "khoscope: the preserved-memory tree has id %u; khoscope "
-			"follows ids below %d\n", base->tree, KHOSCOPE_NR_TREES);
+			"follows ids below %d\n", shape.tree, KHOSCOPE_NR_TREES);
 		return -1;
 	}
-	/*
-	 * One store per tree publishes its join: the walked tree counts what
-	 * is newer than the walk, every other tree counts every change.
-	 */
-	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
-		__atomic_store_n(&skel->data->base_gen[t], t == base->tree ? base->gen + 1 : 0,
-				 __ATOMIC_RELEASE);
+	if (ring_buffer__consume(rb) < 0 || !acc->counts[shape.tree].valid) {
+		fprintf(stderr, "khoscope: reading kho/out/radix_tree sent no counts to the "
+			"radix_counts program (lost: %s)\n", strerror(errno));
+		return -1;
+	}
+	*base = acc->counts[shape.tree];
+	*tree = shape.tree;
 	return 0;
 }
 
-static void print_header(const struct ks_shape *base, const struct ks_restore *restore,
-			 int flavour)
+static __u64 sum_u64(const __u64 *v, unsigned int n)
 {
+	__u64 sum = 0;
+
+	while (n--)
+		sum += v[n];
+	return sum;
+}
+
+static void print_header(const struct ks_counts *base, const struct ks_restore *restore)
+{
+	const struct khoscope_counts_event *c = &base->ev;
+
 	if (env.tree)
-		printf("Tracing the KHO radix tree (tree %ld, %s programs)... ", env.tree,
-		       flavour == 1 ? "tp_btf" : "raw_tp");
+		printf("Tracing the KHO radix tree (tree %ld)... ", env.tree);
 	else
-		printf("Tracing every KHO radix tree (%s programs)... ",
-		       flavour == 1 ? "tp_btf" : "raw_tp");
+		printf("Tracing every KHO radix tree... ");
 	if (env.interval)
 		printf("Reporting every %lu s. Hit Ctrl-C to end.\n", env.interval);
 	else
 		printf("Hit Ctrl-C to end.\n");
-	printf("baseline: tree %u at generation %llu: %llu keys in %llu nodes\n", base->tree,
-	       (unsigned long long)base->gen, shape_keys(base), shape_nodes(base));
-	if (env.tree > 0 && (unsigned int)env.tree != base->tree)
-		printf("tree %ld cannot be walked (only tree %u can): its memory figures are "
-		       "the changes since start\n", env.tree, base->tree);
+	printf("baseline: tree %u, as the tree counts it: %llu keys in %llu nodes\n", c->tree,
+	       (unsigned long long)(sum_u64(c->keys, KHOSCOPE_NR_ORDERS) + c->keys_beyond),
+	       (unsigned long long)sum_u64(c->nodes, KHOSCOPE_NR_LEVELS));
+	if (env.tree > 0 && (unsigned int)env.tree != c->tree)
+		printf("tree %ld: khoscope cannot read its counts (only tree %u's): its memory "
+		       "figures are the changes since start\n", env.tree, c->tree);
 	if (restore->valid)
 		printf("boot restore: walk %.3f ms (ret %d), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
 		       restore->retrieve_ns / 1e6, restore->retrieve_ret,
@@ -770,8 +742,9 @@ static void print_record(struct ks_report *report)
 
 
 /*
- * Drain the ring buffer, then read the maps into @out: every queued change
- * is then in. @end_interval: the longest walk so far starts afresh.
+ * Have the kernel read the counted tree's counts, drain the ring buffer,
+ * then read the maps into @out. @end_interval: the longest walk so far
+ * starts afresh.
  */
 static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int *nr_progs,
 		   bool end_interval)
@@ -780,7 +753,9 @@ static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int 
 	int err;
 
 	pthread_mutex_lock(&col.lock);
-	err = ring_buffer__consume(col.rb);
+	err = read_counts(NULL) ? -EIO : 0;
+	if (err >= 0)
+		err = ring_buffer__consume(col.rb);
 	if (err >= 0)
 		err = read_snapshot(col.skel, col.acc, out, progs, nr_progs);
 	if (err >= 0 && end_interval)
@@ -807,7 +782,7 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 		m->nr_callers = nr;
 	}
 	for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
-		m->shown[t] = ks_tree_active(total, t) || t == col.base->tree;
+		m->shown[t] = ks_tree_active(total, t) || t == col.base->ev.tree;
 		if (m->shown[t])
 			ks_memory_compute(&m->memory[t], col.base, total, t);
 	}
@@ -897,12 +872,11 @@ static struct MHD_Daemon *start_metrics_server(int fd)
 int main(int argc, char **argv)
 {
 	struct ks_snapshot *acc = NULL, *prev = NULL, *cur = NULL, *delta = NULL;
-	struct ringbuf_ctx rc = {};
 	struct ring_buffer *rb = NULL;
 	struct khoscope_bpf *skel = NULL;
 	struct ks_prog progs[KS_MAX_PROGS];
 	unsigned int nr_progs = 0, t;
-	struct ks_shape base = {};
+	struct ks_counts base = {};
 	struct ks_restore restore;
 	struct ks_memory memory;
 	struct ks_metrics *metrics = NULL;
@@ -914,7 +888,8 @@ int main(int argc, char **argv)
 	struct btf *btf;
 	struct ks_caller *callers = NULL;
 	unsigned int nr_callers = 0;
-	int err, flavour, listen_fd = -1;
+	int err, listen_fd = -1;
+	unsigned int base_tree;
 
 	err = parse_args(argc, argv);
 	if (err)
@@ -953,18 +928,12 @@ int main(int argc, char **argv)
 	}
 	/* The kernel's BTF, parsed once, answers both questions. */
 	btf = btf__load_vmlinux_btf();
-	flavour = kho_events_flavour(btf);
+	err = check_kho_events(btf) ? 1 : 0;
 	api = (env.callers || env.prometheus || env.textfile) && have_api_event(btf);
 	btf__free(btf);
-	if (flavour == -1) {
-		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: build it from kernel/patches\n");
+	if (err)
 		goto cleanup;
-	}
-	if (flavour == -2) {
-		fprintf(stderr, "khoscope: this kernel's kho events carry no duration or generation "
-			"(patches 0007-0008): build it from kernel/patches\n");
-		goto cleanup;
-	}
+	err = 1;
 	if (check_kho())
 		goto cleanup;
 	libbpf_set_print(libbpf_print_fn);
@@ -987,17 +956,13 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	/*
-	 * The kho_api programs cost a hash map update per API call: they are
-	 * loaded only for the views that show callers.
-	 */
 	if (env.callers && !api) {
 		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0020): "
 			"--callers needs it\n");
 		err = 1;
 		goto cleanup;
 	}
-	disable_twins(skel, flavour == 1, api);
+	choose_programs(skel, api);
 
 	err = khoscope_bpf__load(skel);
 	if (err) {
@@ -1005,9 +970,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	rc.acc = acc;
-	rc.base = &base;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &rc, NULL);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, acc, NULL);
 	if (!rb) {
 		fprintf(stderr, "khoscope: failed to create ring buffer: %s\n", strerror(errno));
 		err = 1;
@@ -1019,12 +982,12 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	if (join_baseline(skel, &base)) {
+	if (take_baseline(rb, acc, &base, &base_tree)) {
 		err = 1;
 		goto cleanup;
 	}
 	if (env.tree < 0)
-		env.tree = base.tree;
+		env.tree = base_tree;
 	read_restore(&restore);
 	ks_ident_read(&ident);
 	col.skel = skel;
@@ -1044,7 +1007,7 @@ int main(int argc, char **argv)
 		listen_fd = -1;		/* the server owns it now */
 	}
 	if (!env.json)
-		print_header(&base, &restore, flavour);
+		print_header(&base, &restore);
 
 	start_ns = last_ns = now_ns(CLOCK_MONOTONIC);
 	while (!exiting) {
@@ -1095,7 +1058,7 @@ int main(int argc, char **argv)
 
 		for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 			if (env.tree ? t != (unsigned int)env.tree :
-			    !ks_tree_active(cur, t) && t != base.tree)
+			    !ks_tree_active(cur, t) && t != base_tree)
 				continue;
 			report.tree = t;
 			ks_memory_compute(&memory, &base, cur, t);

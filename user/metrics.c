@@ -128,14 +128,60 @@ static void print_nodes(FILE *f, const struct ks_metrics *m, bool om, bool alloc
 		if (!m->shown[t])
 			continue;
 		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
-			const struct khoscope_nodes *n = &m->total->nodes[t][l];
+			const struct khoscope_tally *n = &m->total->tally[t];
 
-			if (!n->alloc && !n->free && !m->memory[t].nodes[l])
+			if (!n->alloc[l] && !n->free[l] && !m->memory[t].nodes[l])
 				continue;
 			fprintf(f, "%s_total{tree=\"%u\",level=\"%u\"} %llu\n", name, t, l,
-				(unsigned long long)(alloc ? n->alloc : n->free));
+				(unsigned long long)(alloc ? n->alloc[l] : n->free[l]));
 		}
 	}
+}
+
+/* Keys added or deleted in batches, by tree, operation and order. */
+static void print_batches(FILE *f, const struct ks_metrics *m, bool om)
+{
+	static const char *const fields[] = { "runs", "keys", "changed", "seconds" };
+	static const char *const helps[] = {
+		"Runs of keys of one order that the kernel added or deleted under one hold of "
+		"the tree lock (kho_preserve_batch, kho_unpreserve_batch).",
+		"Keys in those runs.",
+		"Keys in those runs that changed the tree.",
+		"Time those runs took, as the kernel timed them.",
+	};
+	unsigned int i, t, op, o;
+	char name[64];
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		snprintf(name, sizeof(name), "khoscope_batch_%s", fields[i]);
+		family(f, om, name, "counter", helps[i]);
+		for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+			for (op = 0; m->shown[t] && op < KHOSCOPE_NR_OPS; op++) {
+				for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
+					const struct khoscope_batch *b = &m->total->batch[t][op][o];
+					__u64 runs = ks_batch_runs(b);
+
+					if (!runs)
+						continue;
+					fprintf(f, "%s_total{tree=\"%u\",op=\"%s\",order=\"%u\"} ",
+						name, t, ks_op_name(op), o);
+					if (i == 3)
+						print_seconds(f, b->sum_ns);
+					else
+						fprintf(f, "%llu", (unsigned long long)
+							(i == 0 ? runs : i == 1 ? b->keys : b->changed));
+					fputc('\n', f);
+				}
+			}
+		}
+	}
+}
+
+static bool order_used(const struct ks_metrics *m, unsigned int t, unsigned int o)
+{
+	return m->memory[t].keys[o] || hist_used(&m->total->hist[t][0][o]) ||
+	       hist_used(&m->total->hist[t][1][o]) || m->total->batch[t][0][o].keys ||
+	       m->total->batch[t][1][o].keys;
 }
 
 static void print_walks(FILE *f, const struct ks_metrics *m, bool om)
@@ -143,7 +189,7 @@ static void print_walks(FILE *f, const struct ks_metrics *m, bool om)
 	unsigned int t;
 
 	family(f, om, "khoscope_walks", "counter",
-	       "Walks of a KHO radix tree by others than khoscope (kho/out/radix_tree readers).");
+	       "Walks of a KHO radix tree (kho/out/radix_tree_walk readers; khoscope makes none).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
 			fprintf(f, "khoscope_walks_total{tree=\"%u\"} %llu\n", t,
@@ -168,16 +214,14 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 	       "Keys a KHO radix tree holds, by page order (tree 1: the preserved memory).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
-			if (m->memory[t].keys[o] || hist_used(&m->total->hist[t][0][o]) ||
-			    hist_used(&m->total->hist[t][1][o]))
+			if (order_used(m, t, o))
 				fprintf(f, "khoscope_preserved_keys{tree=\"%u\",order=\"%u\"} %lld\n",
 					t, o, (long long)m->memory[t].keys[o]);
 	family(f, om, "khoscope_preserved_bytes", "gauge",
 	       "Bytes the keys of a KHO radix tree preserve, by page order.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
-			if (m->memory[t].keys[o] || hist_used(&m->total->hist[t][0][o]) ||
-			    hist_used(&m->total->hist[t][1][o]))
+			if (order_used(m, t, o))
 				fprintf(f, "khoscope_preserved_bytes{tree=\"%u\",order=\"%u\"} %lld\n",
 					t, o, (long long)(m->memory[t].keys[o] <<
 							  (o + KHOSCOPE_PAGE_SHIFT)));
@@ -185,7 +229,7 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 	       "Bytes of node pages a KHO radix tree takes, by level (0: bitmaps).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (l = 0; m->shown[t] && l < KHOSCOPE_NR_LEVELS; l++)
-			if (m->memory[t].nodes[l] || m->total->nodes[t][l].alloc)
+			if (m->memory[t].nodes[l] || m->total->tally[t].alloc[l])
 				fprintf(f, "khoscope_node_bytes{tree=\"%u\",level=\"%u\"} %lld\n",
 					t, l, (long long)m->memory[t].nodes[l] * KHOSCOPE_NODE_SIZE);
 	family(f, om, "khoscope_overhead_ratio", "gauge",
@@ -194,13 +238,24 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 		if (m->shown[t])
 			fprintf(f, "khoscope_overhead_ratio{tree=\"%u\"} %.17g\n", t,
 				m->memory[t].overhead_ratio);
-	family(f, om, "khoscope_memory_from_walk", "gauge",
-	       "1 if a tree's memory gauges are absolute (joined with a walk of the tree), "
+	family(f, om, "khoscope_memory_counted", "gauge",
+	       "1 if a tree's memory gauges are the counts the tree keeps, "
 	       "0 if they are the change since khoscope started.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
-			fprintf(f, "khoscope_memory_from_walk{tree=\"%u\"} %d\n", t,
-				m->memory[t].baseline);
+			fprintf(f, "khoscope_memory_counted{tree=\"%u\"} %d\n", t,
+				m->memory[t].counted);
+	family(f, om, "khoscope_memory_unseen_changes", "gauge",
+	       "Changes to a tree's keys or nodes that its counts show and no event reported "
+	       "since khoscope started: 0 unless events were lost.");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
+		if (!m->shown[t] || !m->memory[t].counted)
+			continue;
+		fprintf(f, "khoscope_memory_unseen_changes{tree=\"%u\",kind=\"keys\"} %llu\n", t,
+			(unsigned long long)m->memory[t].unseen_keys);
+		fprintf(f, "khoscope_memory_unseen_changes{tree=\"%u\",kind=\"nodes\"} %llu\n", t,
+			(unsigned long long)m->memory[t].unseen_nodes);
+	}
 }
 
 static void print_lost(FILE *f, const struct ks_metrics *m, bool om)
@@ -312,6 +367,7 @@ void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
 	print_histograms(f, m, openmetrics, KHOSCOPE_OP_UNPRESERVE);
 	print_calls(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);
 	print_calls(f, m, openmetrics, KHOSCOPE_OP_UNPRESERVE);
+	print_batches(f, m, openmetrics);
 	print_nodes(f, m, openmetrics, true);
 	print_nodes(f, m, openmetrics, false);
 	print_walks(f, m, openmetrics);

@@ -138,6 +138,16 @@ void ks_counters_add(void *dst, const void *src, size_t size)
 		d[i] += s[i];
 }
 
+void ks_counters_sub(void *dst, const void *a, const void *b, size_t size)
+{
+	const __u64 *x = a, *y = b;
+	__u64 *d = dst;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(__u64); i++)
+		d[i] = x[i] - y[i];
+}
+
 unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const char *name,
 			    __u32 op, const struct khoscope_caller *c)
 {
@@ -311,6 +321,16 @@ double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct)
 	return ks_slot_max(nr - 1);	/* not reached: rank <= total */
 }
 
+__u64 ks_batch_runs(const struct khoscope_batch *b)
+{
+	__u64 n = 0;
+	unsigned int s;
+
+	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
+		n += b->slots[s];
+	return n;
+}
+
 unsigned int ks_slot_of(__u64 value)
 {
 	unsigned int slot = 0;
@@ -397,71 +417,43 @@ int ks_parse_restore(const char *text, struct ks_restore *restore)
 	return 0;
 }
 
-void ks_snapshot_add_event(struct ks_snapshot *s, const struct khoscope_event *e,
-			   const struct ks_shape *base)
+void ks_snapshot_add_event(struct ks_snapshot *s, const void *data, size_t size)
 {
-	unsigned int t = e->tree;
+	const struct khoscope_walk_event *walk = data;
+	const struct khoscope_counts_event *counts = data;
+	unsigned int t;
 
+	if (size < sizeof(__u32) * 2)
+		return;
+	t = walk->tree;
 	if (t >= KHOSCOPE_NR_TREES)
 		return;
-	switch (e->kind) {
-	case KHOSCOPE_EV_WALK: {
+	if (walk->kind == KHOSCOPE_EV_WALK && size >= sizeof(*walk)) {
 		struct ks_walks *w = &s->walks[t];
 
 		w->count++;
-		w->sum_ns += e->duration_ns;
-		if (e->duration_ns > w->max_ns)
-			w->max_ns = e->duration_ns;
-		w->keys += e->keys;
-		w->nodes += e->nodes;
-		w->errors += e->ret != 0;
-		break;
+		w->sum_ns += walk->duration_ns;
+		if (walk->duration_ns > w->max_ns)
+			w->max_ns = walk->duration_ns;
+		w->keys += walk->keys;
+		w->nodes += walk->nodes;
+		w->errors += walk->ret != 0;
+	} else if (walk->kind == KHOSCOPE_EV_COUNTS && size >= sizeof(*counts)) {
+		s->counts[t].valid = true;
+		s->counts[t].ev = *counts;
 	}
-	case KHOSCOPE_EV_KEY:
-	case KHOSCOPE_EV_NODE:
-		/* Queued before the join: the walk may have seen it already. */
-		if (base && base->valid && t == base->tree && e->gen <= base->gen)
-			break;
-		if (e->kind == KHOSCOPE_EV_KEY) {
-			if (e->op < KHOSCOPE_NR_OPS && e->index < KHOSCOPE_NR_ORDERS)
-				s->hist[t][e->op][e->index].applied++;
-		} else if (e->index < KHOSCOPE_NR_LEVELS) {
-			if (e->op)
-				s->nodes[t][e->index].alloc++;
-			else
-				s->nodes[t][e->index].free++;
-		}
-		break;
-	}
-}
-
-static void hist_sub(struct khoscope_hist *h, const struct khoscope_hist *x,
-		     const struct khoscope_hist *y)
-{
-	unsigned int s;
-
-	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
-		h->slots[s] = x->slots[s] - y->slots[s];
-	h->sum_ns = x->sum_ns - y->sum_ns;
-	h->errors = x->errors - y->errors;
-	h->untimed = x->untimed - y->untimed;
-	h->unchanged = x->unchanged - y->unchanged;
-	h->applied = x->applied - y->applied;
 }
 
 void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		     const struct ks_snapshot *b)
 {
-	unsigned int op, o, t, l, i, j;
+	unsigned int t, i, j;
 
+	/* Every map value is made of __u64 counters. */
+	ks_counters_sub(out->hist, a->hist, b->hist, sizeof(out->hist));
+	ks_counters_sub(out->batch, a->batch, b->batch, sizeof(out->batch));
+	ks_counters_sub(out->tally, a->tally, b->tally, sizeof(out->tally));
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
-		for (op = 0; op < KHOSCOPE_NR_OPS; op++)
-			for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
-				hist_sub(&out->hist[t][op][o], &a->hist[t][op][o], &b->hist[t][op][o]);
-		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
-			out->nodes[t][l].alloc = a->nodes[t][l].alloc - b->nodes[t][l].alloc;
-			out->nodes[t][l].free = a->nodes[t][l].free - b->nodes[t][l].free;
-		}
 		out->walks[t].count = a->walks[t].count - b->walks[t].count;
 		out->walks[t].sum_ns = a->walks[t].sum_ns - b->walks[t].sum_ns;
 		out->walks[t].keys = a->walks[t].keys - b->walks[t].keys;
@@ -469,6 +461,8 @@ void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		out->walks[t].errors = a->walks[t].errors - b->walks[t].errors;
 		/* A maximum does not subtract: the caller resets it per interval. */
 		out->walks[t].max_ns = a->walks[t].max_ns;
+		/* Nor does a level. */
+		out->counts[t] = a->counts[t];
 	}
 	for (i = 0; i < KS_NR_LOST; i++)
 		out->lost[i] = a->lost[i] - b->lost[i];
@@ -498,33 +492,56 @@ bool ks_tree_active(const struct ks_snapshot *s, unsigned int tree)
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
 			if (ks_hist_calls(&s->hist[tree][op][o]))
 				return true;
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++)
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+			if (s->batch[tree][op][o].keys)
+				return true;
 	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
-		if (s->nodes[tree][l].alloc || s->nodes[tree][l].free)
+		if (s->tally[tree].alloc[l] || s->tally[tree].free[l])
 			return true;
 	return s->walks[tree].count != 0;
 }
 
-void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
+static __u64 abs_diff(__s64 a, __s64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 		       const struct ks_snapshot *now, unsigned int tree)
 {
+	const struct khoscope_counts_event *b, *c;
+	const struct khoscope_tally *t;
 	unsigned int o, l;
 	__s64 nodes = 0;
 
 	memset(mem, 0, sizeof(*mem));
 	if (tree >= KHOSCOPE_NR_TREES)
 		return;
-	mem->baseline = base && base->valid && base->tree == tree;
+	c = &now->counts[tree].ev;
+	t = &now->tally[tree];
+	mem->counted = base && base->valid && base->ev.tree == tree && now->counts[tree].valid;
+	if (mem->counted) {
+		/* Since the baseline: the change in the counts minus the one the events saw. */
+		b = &base->ev;
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
+			mem->unseen_keys += abs_diff((__s64)(c->keys[o] - b->keys[o]),
+						     (__s64)((c->tally.added[o] - b->tally.added[o]) -
+							     (c->tally.removed[o] - b->tally.removed[o])));
+		mem->unseen_keys += abs_diff((__s64)(c->keys_beyond - b->keys_beyond), 0);
+		for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
+			mem->unseen_nodes += abs_diff((__s64)(c->nodes[l] - b->nodes[l]),
+						      (__s64)((c->tally.alloc[l] - b->tally.alloc[l]) -
+							      (c->tally.free[l] - b->tally.free[l])));
+	}
 	for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
-		mem->keys[o] = (__s64)now->hist[tree][KHOSCOPE_OP_PRESERVE][o].applied -
-			       (__s64)now->hist[tree][KHOSCOPE_OP_UNPRESERVE][o].applied;
-		if (mem->baseline)
-			mem->keys[o] += base->keys[o];
+		mem->keys[o] = mem->counted ? (__s64)c->keys[o] :
+			       (__s64)(t->added[o] - t->removed[o]);
 		mem->preserved_pages += mem->keys[o] * (1LL << o);
 	}
 	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++) {
-		mem->nodes[l] = (__s64)now->nodes[tree][l].alloc - (__s64)now->nodes[tree][l].free;
-		if (mem->baseline)
-			mem->nodes[l] += base->nodes[l];
+		mem->nodes[l] = mem->counted ? (__s64)c->nodes[l] :
+				(__s64)(t->alloc[l] - t->free[l]);
 		nodes += mem->nodes[l];
 	}
 	mem->node_bytes = nodes * KHOSCOPE_NODE_SIZE;
@@ -654,6 +671,29 @@ static void print_callers(FILE *f, const struct ks_report *r)
 		fprintf(f, "  (none)\n");
 }
 
+/*
+ * A batch's runs: their durations, the time per key, and the pages each
+ * run preserved or released (bcc's bitesize, for KHO).
+ */
+static void print_batch(FILE *f, const struct khoscope_batch *b, __u64 runs,
+			unsigned int op, unsigned int order)
+{
+	fprintf(f, "\n%s batches, order %u: %llu runs, %llu keys (%llu changed the tree), "
+		"%llu errors, avg ", op_names[op], order, (unsigned long long)runs,
+		(unsigned long long)b->keys, (unsigned long long)b->changed,
+		(unsigned long long)b->errors);
+	print_human_ns(f, (double)b->sum_ns / runs);
+	fprintf(f, " per run, ");
+	print_human_ns(f, b->keys ? (double)b->sum_ns / b->keys : 0);
+	fprintf(f, " per key");
+	if (b->untimed)
+		fprintf(f, ", %llu untimed", (unsigned long long)b->untimed);
+	fprintf(f, "\n");
+	ks_print_log2_hist(f, b->slots, KHOSCOPE_NR_SLOTS, "nsecs/run");
+	ks_print_log2_hist(f, b->key_slots, KHOSCOPE_NR_SLOTS, "nsecs/key");
+	ks_print_log2_hist(f, b->size_slots, KHOSCOPE_NR_SLOTS, "pages/run");
+}
+
 void ks_print_text(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
@@ -684,6 +724,17 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			ks_print_log2_hist(f, h->slots, KHOSCOPE_NR_SLOTS, "nsecs");
 		}
 	}
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
+		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
+			const struct khoscope_batch *b = &d->batch[t][op][o];
+			__u64 runs = ks_batch_runs(b);
+
+			if (!shown(r, op, o) || !runs)
+				continue;
+			any = true;
+			print_batch(f, b, runs, op, o);
+		}
+	}
 	if (!any)
 		fprintf(f, "\nno preserve or unpreserve calls in this interval\n");
 
@@ -702,10 +753,11 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 	if (r->memory) {
 		const struct ks_memory *m = r->memory;
 
-		if (m->baseline)
-			fprintf(f, "\npreserved memory (tree %u)\n", t);
+		if (m->counted)
+			fprintf(f, "\npreserved memory (tree %u, as the tree counts it)\n", t);
 		else
-			fprintf(f, "\npreserved memory (tree %u: no baseline walk, changes since start)\n", t);
+			fprintf(f, "\npreserved memory (tree %u: khoscope cannot read its counts; "
+				"changes since start)\n", t);
 		fprintf(f, "  %5s %12s %12s %16s\n", "order", "keys", "pages", "bytes");
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++)
 			if (m->keys[o])
@@ -721,11 +773,16 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			fprintf(f, "  %5u %12lld %16lld %12llu %12llu\n",
 				l, (long long)m->nodes[l],
 				(long long)m->nodes[l] * KHOSCOPE_NODE_SIZE,
-				(unsigned long long)d->nodes[t][l].alloc,
-				(unsigned long long)d->nodes[t][l].free);
+				(unsigned long long)d->tally[t].alloc[l],
+				(unsigned long long)d->tally[t].free[l]);
 		fprintf(f, "  %5s %12s %16lld\n", "total", "", (long long)m->node_bytes);
 		fprintf(f, "overhead: %.4g%% (node bytes / preserved bytes)\n",
 			m->overhead_ratio * 100);
+		if (m->unseen_keys || m->unseen_nodes)
+			fprintf(f, "lost: the counts show %llu key and %llu node changes "
+				"that no event reported (see README, \"Lost events\")\n",
+				(unsigned long long)m->unseen_keys,
+				(unsigned long long)m->unseen_nodes);
 	}
 
 	if (w->count) {
@@ -759,9 +816,28 @@ static void json_s64(json_object *o, const char *key, __s64 v)
 	json_object_object_add(o, key, json_object_new_int64(v));
 }
 
+static json_object *json_buckets(const __u64 *slots)
+{
+	json_object *buckets = json_object_new_array();
+	unsigned int s;
+
+	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++) {
+		json_object *b;
+
+		if (!slots[s])
+			continue;
+		b = json_object_new_object();
+		json_u64(b, "min", ks_slot_min(s));
+		json_u64(b, "max", ks_slot_max(s));
+		json_u64(b, "count", slots[s]);
+		json_object_array_add(buckets, b);
+	}
+	return buckets;
+}
+
 static json_object *json_hist(const struct khoscope_hist *h, unsigned int order)
 {
-	json_object *o = json_object_new_object(), *buckets = json_object_new_array();
+	json_object *o = json_object_new_object();
 	__u64 calls = ks_hist_calls(h);
 	char key[16];
 	unsigned int s;
@@ -778,18 +854,31 @@ static json_object *json_hist(const struct khoscope_hist *h, unsigned int order)
 		json_u64(o, key, (__u64)(ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS,
 							    percentiles[s]) + 0.5));
 	}
-	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++) {
-		json_object *b;
+	json_object_object_add(o, "buckets", json_buckets(h->slots));
+	return o;
+}
 
-		if (!h->slots[s])
-			continue;
-		b = json_object_new_object();
-		json_u64(b, "min", ks_slot_min(s));
-		json_u64(b, "max", ks_slot_max(s));
-		json_u64(b, "count", h->slots[s]);
-		json_object_array_add(buckets, b);
+static json_object *json_batch(const struct khoscope_batch *b, unsigned int order)
+{
+	json_object *o = json_object_new_object();
+	char key[24];
+	unsigned int s;
+
+	json_u64(o, "order", order);
+	json_u64(o, "runs", ks_batch_runs(b));
+	json_u64(o, "keys", b->keys);
+	json_u64(o, "changed", b->changed);
+	json_u64(o, "errors", b->errors);
+	json_u64(o, "untimed", b->untimed);
+	json_u64(o, "sum_ns", b->sum_ns);
+	for (s = 0; s < ARRAY_SIZE(percentiles); s++) {
+		snprintf(key, sizeof(key), "p%.0f_ns_per_key", percentiles[s]);
+		json_u64(o, key, (__u64)(ks_hist_percentile(b->key_slots, KHOSCOPE_NR_SLOTS,
+							    percentiles[s]) + 0.5));
 	}
-	json_object_object_add(o, "buckets", buckets);
+	json_object_object_add(o, "buckets", json_buckets(b->slots));
+	json_object_object_add(o, "key_buckets", json_buckets(b->key_slots));
+	json_object_object_add(o, "page_buckets", json_buckets(b->size_slots));
 	return o;
 }
 
@@ -856,6 +945,7 @@ static void json_counts(json_object *o, const struct ks_report *r,
 			const struct ks_snapshot *s, bool interval)
 {
 	json_object *ops = json_object_new_object(), *errors = json_object_new_array();
+	json_object *batches = json_object_new_object();
 	json_object *nodes = json_object_new_array(), *walks = json_object_new_object();
 	json_object *lost = json_object_new_object();
 	const struct ks_walks *w = &s->walks[r->tree];
@@ -873,6 +963,19 @@ static void json_counts(json_object *o, const struct ks_report *r,
 		json_object_object_add(ops, op_names[op], a);
 	}
 	json_object_object_add(o, "ops", ops);
+
+	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
+		json_object *a = json_object_new_array();
+
+		for (ord = 0; ord < KHOSCOPE_NR_ORDERS; ord++) {
+			const struct khoscope_batch *b = &s->batch[t][op][ord];
+
+			if (shown(r, op, ord) && ks_batch_runs(b))
+				json_object_array_add(a, json_batch(b, ord));
+		}
+		json_object_object_add(batches, op_names[op], a);
+	}
+	json_object_object_add(o, "batches", batches);
 
 	for (i = 0; i < s->nr_errors; i++) {
 		const struct ks_error *e = &s->errors[i];
@@ -893,8 +996,8 @@ static void json_counts(json_object *o, const struct ks_report *r,
 		json_object *n = json_object_new_object();
 
 		json_u64(n, "level", l);
-		json_u64(n, "alloc", s->nodes[t][l].alloc);
-		json_u64(n, "free", s->nodes[t][l].free);
+		json_u64(n, "alloc", s->tally[t].alloc[l]);
+		json_u64(n, "free", s->tally[t].free[l]);
 		json_object_array_add(nodes, n);
 	}
 	json_object_object_add(o, "nodes", nodes);
@@ -923,7 +1026,9 @@ static json_object *json_memory(const struct ks_memory *m)
 
 	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
 		nodes += m->nodes[l];
-	json_object_object_add(o, "baseline", json_object_new_boolean(m->baseline));
+	json_object_object_add(o, "counted", json_object_new_boolean(m->counted));
+	json_u64(o, "unseen_keys", m->unseen_keys);
+	json_u64(o, "unseen_nodes", m->unseen_nodes);
 	json_object_object_add(o, "preserved", json_orders(m->keys));
 	json_object_object_add(o, "levels", json_levels(m->nodes));
 	json_s64(o, "preserved_pages", m->preserved_pages);

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include "khoscope.h"
 
-#define KHOSCOPE_SCHEMA_VERSION	3
+#define KHOSCOPE_SCHEMA_VERSION	4
 
 /* Which machine and boot the records come from. */
 struct ks_ident {
@@ -27,7 +27,7 @@ struct ks_error {
 	__u64 count;
 };
 
-/* Walks of one tree by others than khoscope, from the ring buffer. */
+/* Walks of one tree (kho/out/radix_tree_walk), from the ring buffer. */
 struct ks_walks {
 	__u64 count;
 	__u64 sum_ns;
@@ -47,11 +47,22 @@ enum ks_lost {
 	KS_NR_LOST,
 };
 
+/*
+ * The latest read of a tree's counts (kho/out/radix_tree), with the tally
+ * of the same moment: a level, not a counter.
+ */
+struct ks_counts {
+	bool valid;
+	struct khoscope_counts_event ev;
+};
+
 /* Everything counted since start, summed over CPUs. */
 struct ks_snapshot {
 	struct khoscope_hist hist[KHOSCOPE_NR_TREES][KHOSCOPE_NR_OPS][KHOSCOPE_NR_ORDERS];
-	struct khoscope_nodes nodes[KHOSCOPE_NR_TREES][KHOSCOPE_NR_LEVELS];
+	struct khoscope_batch batch[KHOSCOPE_NR_TREES][KHOSCOPE_NR_OPS][KHOSCOPE_NR_ORDERS];
+	struct khoscope_tally tally[KHOSCOPE_NR_TREES];
 	struct ks_walks walks[KHOSCOPE_NR_TREES];
+	struct ks_counts counts[KHOSCOPE_NR_TREES];
 	__u64 lost[KS_NR_LOST];
 	unsigned int nr_errors;
 	struct ks_error errors[KHOSCOPE_MAX_ERRORS];
@@ -78,11 +89,18 @@ struct ks_restore {
 };
 
 /*
- * A tree's memory now: its baseline walk (if it has one) plus the changes
- * newer than that walk.
+ * A tree's memory now: the counts the tree keeps, as last read, or for a
+ * tree whose counts khoscope cannot read, the changes since start.
  */
 struct ks_memory {
-	bool baseline;		/* false: changes since start only */
+	bool counted;		/* false: changes since start only */
+	/*
+	 * Changes the counts show since the baseline read that the events did
+	 * not (or the other way round), summed over orders and levels: 0
+	 * unless events were lost.
+	 */
+	__u64 unseen_keys;
+	__u64 unseen_nodes;
 	__s64 keys[KHOSCOPE_NR_ORDERS];
 	__s64 nodes[KHOSCOPE_NR_LEVELS];
 	__s64 node_bytes;
@@ -120,7 +138,7 @@ struct ks_prog {
 	__u64 recursion_misses;
 };
 
-#define KS_MAX_PROGS	8
+#define KS_MAX_PROGS	16
 
 /* One record: one tree over one interval. */
 struct ks_report {
@@ -151,6 +169,7 @@ __u64 ks_slot_min(unsigned int slot);
 __u64 ks_slot_max(unsigned int slot);
 unsigned int ks_slot_of(__u64 value);
 __u64 ks_hist_calls(const struct khoscope_hist *h);
+__u64 ks_batch_runs(const struct khoscope_batch *b);
 /*
  * The @pct-th percentile (0 < @pct <= 100) of the values counted in log2
  * @slots, by linear interpolation inside the slot it falls in; 0 when the
@@ -163,14 +182,18 @@ double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct);
 int ks_parse_shape(const char *text, struct ks_shape *shape);
 int ks_parse_restore(const char *text, struct ks_restore *restore);
 
-/* Count a ring buffer record: a walk, or a change queued before the join. */
-void ks_snapshot_add_event(struct ks_snapshot *s, const struct khoscope_event *e,
-			   const struct ks_shape *base);
+/* Count a ring buffer record (a walk, or a read of a tree's counts). */
+void ks_snapshot_add_event(struct ks_snapshot *s, const void *data, size_t size);
 void ks_snapshot_sub(struct ks_snapshot *out, const struct ks_snapshot *a,
 		     const struct ks_snapshot *b);
 /* Anything counted for this tree since start? */
 bool ks_tree_active(const struct ks_snapshot *s, unsigned int tree);
-void ks_memory_compute(struct ks_memory *mem, const struct ks_shape *base,
+/*
+ * @base: the tree's first counts read after the programs were attached, or
+ * NULL (invalid) if there is none: then the memory is the changes since
+ * start.
+ */
+void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
@@ -190,6 +213,8 @@ void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
  * values), counter by counter.
  */
 void ks_counters_add(void *dst, const void *src, size_t size);
+/* @dst = @a - @b, the same way. */
+void ks_counters_sub(void *dst, const void *a, const void *b, size_t size);
 /*
  * Add one map entry to @callers (at most KS_MAX_CALLERS), merging entries
  * of the same function and operation; returns the new count.

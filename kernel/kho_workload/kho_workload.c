@@ -67,7 +67,7 @@
 #define WL_RECORD_VERSION	1
 #define WL_MAX_THREADS		64
 #define WL_MAX_COUNT		BIT(22)
-#define WL_MAX_VMALLOC		(256UL << 20)
+#define WL_MAX_VMALLOC		(4UL << 30)
 #define WL_NR_ORDERS		(MAX_PAGE_ORDER + 1)
 #define WL_PATTERN_MUL		0x9e3779b97f4a7c15ULL
 /*

@@ -13,11 +13,11 @@
 #include "test.h"
 
 static struct ks_snapshot snap;
-static struct ks_shape base;
+static struct ks_counts base;
 static struct ks_metrics m;
 
 /*
- * Tree 1, walked with 10 order-0 keys in 6 nodes; since then 5 preserves
+ * Tree 1, counted with 10 order-0 keys in 6 nodes; since then 5 preserves
  * of order 0 (1, 600, 1000, 1023 and 1024 ns), one of them failed, and a
  * node allocated at level 0.
  */
@@ -30,17 +30,28 @@ static void sample(void)
 	memset(&snap, 0, sizeof(snap));
 	memset(&base, 0, sizeof(base));
 	base.valid = true;
-	base.tree = 1;
-	base.keys[0] = 10;
+	base.ev.kind = KHOSCOPE_EV_COUNTS;
+	base.ev.tree = 1;
+	base.ev.keys[0] = 10;
 	for (i = 0; i < KHOSCOPE_NR_LEVELS; i++)
-		base.nodes[i] = 1;
+		base.ev.nodes[i] = 1;
 	for (i = 0; i < 5; i++) {
 		h->slots[ks_slot_of(ns[i])]++;
 		h->sum_ns += ns[i];
 	}
 	h->errors = 1;
-	h->applied = 4;
-	snap.nodes[1][0].alloc = 1;
+	snap.tally[1].added[0] = 4;
+	snap.tally[1].alloc[0] = 1;
+	/* The last read of the counts: the baseline plus what the events saw. */
+	snap.counts[1] = base;
+	snap.counts[1].ev.keys[0] += 4;
+	snap.counts[1].ev.nodes[0] += 1;
+	snap.counts[1].ev.tally = snap.tally[1];
+	/* A batch of 512 order-0 keys in 40 us, 500 of them new. */
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].slots[15] = 1;
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].keys = 512;
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].changed = 500;
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 40000;
 	snap.lost[KS_LOST_RECURSION] = 2;
 
 	memset(&m, 0, sizeof(m));
@@ -105,12 +116,18 @@ TEST(counters_results_and_memory_gauges)
 	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 4"));
 	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"error\"} 1"));
 	ASSERT_TRUE(has_line(t, "khoscope_node_allocations_total{tree=\"1\",level=\"0\"} 1"));
-	/* 10 walked + 4 applied keys; 6 walked + 1 allocated nodes. */
+	/* The counts: 10 + 4 keys, 6 + 1 nodes. */
 	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"0\"} 14"));
 	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"0\"} 57344"));
 	ASSERT_TRUE(has_line(t, "khoscope_node_bytes{tree=\"1\",level=\"0\"} 8192"));
 	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\"} 0.5"));
-	ASSERT_TRUE(has_line(t, "khoscope_memory_from_walk{tree=\"1\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_counted{tree=\"1\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"keys\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"nodes\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_runs_total{tree=\"1\",op=\"preserve\",order=\"0\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_keys_total{tree=\"1\",op=\"preserve\",order=\"0\"} 512"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_changed_total{tree=\"1\",op=\"preserve\",order=\"0\"} 500"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_seconds_total{tree=\"1\",op=\"preserve\",order=\"0\"} 0.00004"));
 	ASSERT_TRUE(has_line(t, "khoscope_lost_events_total{reason=\"recursion_misses\"} 2"));
 	ASSERT_TRUE(!strstr(t, "# EOF"));
 	ASSERT_TRUE(!strstr(t, "boot_restore"));

@@ -177,73 +177,80 @@ TEST(parse_restore)
 	ASSERT_TRUE(!r.valid);
 }
 
-TEST(memory_is_baseline_plus_events)
+/* A counts record of tree 3: keys by order, nodes by level, the tally then. */
+static void counts_event(struct khoscope_counts_event *e, __u64 keys0, __u64 nodes0,
+			 __u64 added0, __u64 alloc0)
 {
-	static struct ks_snapshot now;
-	struct ks_shape base;
-	struct ks_memory m;
-
-	ASSERT_EQ(ks_parse_shape(shape_text, &base), 0);
-	now.hist[3][KHOSCOPE_OP_PRESERVE][0].applied = 100;	/* +100 order 0 */
-	now.hist[3][KHOSCOPE_OP_PRESERVE][0].unchanged = 7;	/* present already */
-	now.hist[3][KHOSCOPE_OP_UNPRESERVE][0].applied = 40;	/* -40 */
-	now.hist[3][KHOSCOPE_OP_PRESERVE][9].applied = 2;	/* +2 order 9 */
-	now.nodes[3][0].alloc = 5;
-	now.nodes[3][0].free = 1;
-	now.nodes[1][0].alloc = 99;				/* another tree */
-	now.hist[1][KHOSCOPE_OP_PRESERVE][0].applied = 3;
-
-	ks_memory_compute(&m, &base, &now, 3);
-	ASSERT_TRUE(m.baseline);
-	ASSERT_EQ(m.keys[0], 5 + 100 - 40);
-	ASSERT_EQ(m.keys[9], 2);
-	ASSERT_EQ(m.preserved_pages, 65 + 2 + 16 + 2 * 512);
-	ASSERT_EQ(m.preserved_bytes, m.preserved_pages * 4096);
-	ASSERT_EQ(m.nodes[0], 2 + 5 - 1);
-	ASSERT_EQ(m.node_bytes, (8 + 4) * 4096LL);
-	ASSERT_TRUE(m.overhead_ratio > 12.0 / 1107 - 1e-9 && m.overhead_ratio < 12.0 / 1107 + 1e-9);
-
-	/* A tree without a walk: its changes since start, and it says so. */
-	ks_memory_compute(&m, &base, &now, 1);
-	ASSERT_TRUE(!m.baseline);
-	ASSERT_EQ(m.keys[0], 3);
-	ASSERT_EQ(m.nodes[0], 99);
+	memset(e, 0, sizeof(*e));
+	e->kind = KHOSCOPE_EV_COUNTS;
+	e->tree = 3;
+	e->keys[0] = keys0;
+	e->keys[9] = 2;
+	e->nodes[5] = 1;
+	e->nodes[0] = nodes0;
+	e->tally.added[0] = added0;
+	e->tally.removed[0] = 10;
+	e->tally.alloc[0] = alloc0;
 }
 
-TEST(queued_changes_join_on_generation)
+TEST(memory_is_the_trees_counts_checked_against_the_events)
+{
+	static struct ks_snapshot now;
+	struct khoscope_counts_event e;
+	struct ks_counts base;
+	struct ks_memory m;
+
+	/* The baseline read: 50 keys of order 0 in 4 leaves, nothing seen yet. */
+	counts_event(&e, 50, 4, 0, 0);
+	ks_snapshot_add_event(&now, &e, sizeof(e));
+	ASSERT_TRUE(now.counts[3].valid);
+	base = now.counts[3];
+	/* Later: +30 order-0 keys and +2 leaves, all seen as events. */
+	counts_event(&e, 80, 6, 30, 2);
+	ks_snapshot_add_event(&now, &e, sizeof(e));
+	now.tally[1].added[0] = 3;				/* another tree */
+	now.tally[1].alloc[0] = 99;
+
+	ks_memory_compute(&m, &base, &now, 3);
+	ASSERT_TRUE(m.counted);
+	ASSERT_EQ(m.unseen_keys, 0);
+	ASSERT_EQ(m.unseen_nodes, 0);
+	ASSERT_EQ(m.keys[0], 80);
+	ASSERT_EQ(m.keys[9], 2);
+	ASSERT_EQ(m.preserved_pages, 80 + 2 * 512);
+	ASSERT_EQ(m.preserved_bytes, m.preserved_pages * 4096);
+	ASSERT_EQ(m.nodes[0], 6);
+	ASSERT_EQ(m.node_bytes, 7 * 4096LL);
+
+	/* The counts moved by 5 keys and 1 node more than the events said. */
+	counts_event(&e, 85, 7, 30, 2);
+	ks_snapshot_add_event(&now, &e, sizeof(e));
+	ks_memory_compute(&m, &base, &now, 3);
+	ASSERT_EQ(m.keys[0], 85);
+	ASSERT_EQ(m.unseen_keys, 5);
+	ASSERT_EQ(m.unseen_nodes, 1);
+
+	/* A tree whose counts khoscope cannot read: its changes since start. */
+	ks_memory_compute(&m, &base, &now, 1);
+	ASSERT_TRUE(!m.counted);
+	ASSERT_EQ(m.keys[0], 3);
+	ASSERT_EQ(m.nodes[0], 99);
+	/* No baseline at all: the same. */
+	ks_memory_compute(&m, NULL, &now, 3);
+	ASSERT_TRUE(!m.counted);
+}
+
+TEST(ring_buffer_records)
 {
 	static struct ks_snapshot s;
-	struct ks_shape base;
-	struct khoscope_event e = { .kind = KHOSCOPE_EV_KEY, .tree = 3,
-				    .op = KHOSCOPE_OP_PRESERVE, .index = 0 };
+	struct khoscope_walk_event e = { .kind = KHOSCOPE_EV_WALK, .tree = 3, .keys = 7,
+					 .nodes = 8, .duration_ns = 500, .ret = -22 };
+	struct khoscope_counts_event c = { .kind = KHOSCOPE_EV_COUNTS, .tree = 3 };
 
-	ASSERT_EQ(ks_parse_shape(shape_text, &base), 0);	/* gen 41 */
-	e.gen = 41;					/* the walk saw it */
-	ks_snapshot_add_event(&s, &e, &base);
-	e.gen = 42;					/* it did not */
-	ks_snapshot_add_event(&s, &e, &base);
-	e.tree = 2;					/* no walk of tree 2 */
-	e.gen = 1;
-	ks_snapshot_add_event(&s, &e, &base);
-	ASSERT_EQ(s.hist[3][KHOSCOPE_OP_PRESERVE][0].applied, 1);
-	ASSERT_EQ(s.hist[2][KHOSCOPE_OP_PRESERVE][0].applied, 1);
-
-	e = (struct khoscope_event){ .kind = KHOSCOPE_EV_NODE, .tree = 3, .op = 1,
-				     .index = 0, .gen = 40 };
-	ks_snapshot_add_event(&s, &e, &base);
-	e.gen = 43;
-	ks_snapshot_add_event(&s, &e, &base);
-	e.op = 0;
-	ks_snapshot_add_event(&s, &e, &base);
-	ASSERT_EQ(s.nodes[3][0].alloc, 1);
-	ASSERT_EQ(s.nodes[3][0].free, 1);
-
-	e = (struct khoscope_event){ .kind = KHOSCOPE_EV_WALK, .tree = 3, .keys = 7,
-				     .nodes = 8, .duration_ns = 500, .ret = -22 };
-	ks_snapshot_add_event(&s, &e, &base);
+	ks_snapshot_add_event(&s, &e, sizeof(e));
 	e.duration_ns = 300;
 	e.ret = 0;
-	ks_snapshot_add_event(&s, &e, &base);
+	ks_snapshot_add_event(&s, &e, sizeof(e));
 	ASSERT_EQ(s.walks[3].count, 2);
 	ASSERT_EQ(s.walks[3].sum_ns, 800);
 	ASSERT_EQ(s.walks[3].max_ns, 500);
@@ -251,8 +258,15 @@ TEST(queued_changes_join_on_generation)
 	ASSERT_EQ(s.walks[3].errors, 1);
 
 	e.tree = KHOSCOPE_NR_TREES;			/* out of range: ignored */
-	ks_snapshot_add_event(&s, &e, &base);
+	ks_snapshot_add_event(&s, &e, sizeof(e));
 	ASSERT_EQ(s.walks[3].count, 2);
+	ks_snapshot_add_event(&s, &e, 4);		/* short: ignored */
+	c.keys[2] = 4;
+	ks_snapshot_add_event(&s, &c, sizeof(c) - 8);	/* short: ignored */
+	ASSERT_TRUE(!s.counts[3].valid);
+	ks_snapshot_add_event(&s, &c, sizeof(c));
+	ASSERT_TRUE(s.counts[3].valid);
+	ASSERT_EQ(s.counts[3].ev.keys[2], 4);
 	ASSERT_TRUE(ks_tree_active(&s, 3));
 	ASSERT_TRUE(!ks_tree_active(&s, 4));
 }
@@ -321,23 +335,34 @@ TEST(log2_hist_layout_is_bcc)
 
 static void sample(struct ks_snapshot *d, struct ks_memory *m, struct ks_restore *r)
 {
-	struct ks_shape base;
+	struct ks_counts base;
 
 	memset(d, 0, sizeof(*d));
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[10] = 3;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[12] = 1;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].errors = 1;
-	d->hist[1][KHOSCOPE_OP_PRESERVE][0].applied = 3;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 8000;
 	d->hist[1][KHOSCOPE_OP_UNPRESERVE][9].slots[KHOSCOPE_NR_SLOTS - 1] = 1;
 	d->nr_errors = 1;
 	d->errors[0].key = (struct khoscope_error_key){ .op = 0, .order = 0, .err = -12, .tree = 1 };
 	d->errors[0].count = 1;
-	d->nodes[1][0].alloc = 2;
+	d->tally[1].alloc[0] = 2;
+	d->tally[1].added[0] = 3;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].slots[14] = 2;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].key_slots[7] = 2;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].size_slots[9] = 2;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].keys = 1024;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].changed = 1000;
+	d->batch[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 40000;
 	d->walks[1].count = 1;
 	d->lost[KS_LOST_RECURSION] = 3;
-	ks_parse_shape(shape_text, &base);
-	base.tree = 1;
+	d->counts[1].valid = true;
+	d->counts[1].ev.kind = KHOSCOPE_EV_COUNTS;
+	d->counts[1].ev.tree = 1;
+	d->counts[1].ev.keys[0] = 8;
+	d->counts[1].ev.nodes[5] = 1;
+	d->counts[1].ev.nodes[0] = 2;
+	base = d->counts[1];
 	ks_memory_compute(m, &base, d, 1);
 	memset(r, 0, sizeof(*r));
 	ks_parse_restore("retrieve_ns=1 retrieve_ret=0 extend_scratch_ns=2 extend_scratch_ret=0 "
@@ -372,7 +397,7 @@ TEST(json_is_one_line)
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n');
 	ASSERT_TRUE(!strchr(text, '\n') || strchr(text, '\n') == text + strlen(text) - 1);
 	/* Microseconds: 16 significant digits, which a double holds. */
-	ASSERT_TRUE(!strncmp(text, "{\"schema\":3,\"ts\":1700000000.123456,", 35));
+	ASSERT_TRUE(!strncmp(text, "{\"schema\":4,\"ts\":1700000000.123456,", 35));
 	ASSERT_TRUE(strstr(text, "\"count\":4,\"ok\":3,\"errors\":1,"));
 	ASSERT_TRUE(strstr(text, "\"recursion_misses\":3"));
 	ASSERT_TRUE(strstr(text, "{\"min\":1024,\"max\":2047,\"count\":3}"));
@@ -389,7 +414,7 @@ TEST(json_is_one_line)
 }
 
 /*
- * Schema 3: the machine and boot, and the counts since start beside the
+ * Schema 4: the machine and boot, and the counts since start beside the
  * interval's, so that a consumer that drops a line is still right.
  */
 TEST(json_names_the_boot_and_carries_totals)
@@ -434,16 +459,18 @@ TEST(overhead_ratio_keeps_its_precision)
 {
 	static struct ks_snapshot d;
 	struct ks_memory m;
-	struct ks_shape base = { .valid = true, .tree = 1 };
+	struct ks_counts *c = &d.counts[1];
 	struct ks_report rep = { .tree = 1, .delta = &d, .memory = &m,
 				 .order_mask = ~0ULL, .op_mask = ~0U };
 	char *text;
 
 	/* 64 GiB of 1 GiB folios in a 6-node tree. */
-	base.keys[18] = 64;
-	base.nodes[5] = base.nodes[4] = base.nodes[3] = base.nodes[2] = 1;
-	base.nodes[1] = base.nodes[0] = 1;
-	ks_memory_compute(&m, &base, &d, 1);
+	c->valid = true;
+	c->ev.tree = 1;
+	c->ev.keys[18] = 64;
+	c->ev.nodes[5] = c->ev.nodes[4] = c->ev.nodes[3] = c->ev.nodes[2] = 1;
+	c->ev.nodes[1] = c->ev.nodes[0] = 1;
+	ks_memory_compute(&m, c, &d, 1);
 	text = capture_json(&rep);
 	ASSERT_TRUE(strstr(text, "\"overhead_ratio\":3.5762786865234375e-07}"));
 	free(text);

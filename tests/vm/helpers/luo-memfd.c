@@ -14,6 +14,15 @@
  *                                          injection point of the preserve
  *                                          ioctl failing (/proc/thread-self/
  *                                          fail-nth)
+ *   luo-memfd cycle SESSION TOKEN MIB      fill the memfd once, print
+ *                                          "filled", then preserve it in a
+ *                                          new session and close the session,
+ *                                          over and over, until SIGTERM; ends
+ *                                          with nothing preserved and prints
+ *                                          "cycles=N". SIGUSR1 pauses it
+ *                                          between two cycles, with nothing
+ *                                          preserved ("paused cycles=N" once
+ *                                          it is), SIGUSR2 resumes it
  *   luo-memfd restore SESSION TOKEN MIB    retrieve the session and the memfd
  *                                          after the kexec, check its size and
  *                                          every byte, finish the session
@@ -32,6 +41,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +195,67 @@ static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int dis
 	return 0;
 }
 
+static volatile sig_atomic_t stop, paused;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		stop = 1;
+	else
+		paused = sig == SIGUSR1;
+}
+
+/* Preserve and unpreserve one memfd, as fast as LUO lets, until SIGTERM. */
+static int do_cycle(const char *name, uint64_t token, uint64_t bytes)
+{
+	struct liveupdate_session_preserve_fd pres = { .size = sizeof(pres) };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	uint64_t *map, i, cycles = 0;
+	int lu, session, mfd;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	lu = open(LIVEUPDATE_DEV, O_RDWR | O_CLOEXEC);
+	if (lu < 0)
+		return fail("cannot open " LIVEUPDATE_DEV);
+	mfd = memfd_create("luo-memfd", MFD_CLOEXEC);
+	if (mfd < 0)
+		return fail("memfd_create");
+	if (ftruncate(mfd, bytes))
+		return fail("ftruncate");
+	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED)
+		return fail("mmap");
+	for (i = 0; i < bytes / sizeof(*map); i++)
+		map[i] = pattern(token, i * sizeof(*map));
+	munmap(map, bytes);
+	printf("filled bytes=%" PRIu64 "\n", bytes);
+	fflush(stdout);
+
+	while (!stop) {
+		if (paused) {
+			printf("paused cycles=%" PRIu64 "\n", cycles);
+			fflush(stdout);
+			while (paused && !stop)
+				usleep(10000);
+			continue;
+		}
+		if (session_ioctl_name(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name, &session))
+			return fail("LIVEUPDATE_IOCTL_CREATE_SESSION");
+		pres.fd = mfd;
+		pres.token = token;
+		if (ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &pres))
+			return fail("LIVEUPDATE_SESSION_PRESERVE_FD");
+		close(session);
+		cycles++;
+	}
+	close(mfd);
+	close(lu);
+	printf("cycles=%" PRIu64 "\n", cycles);
+	return 0;
+}
+
 static int do_restore(const char *name, uint64_t token, uint64_t bytes)
 {
 	struct liveupdate_session_retrieve_fd ret = { .size = sizeof(ret) };
@@ -252,7 +323,7 @@ int main(int argc, char **argv)
 		argc -= 1;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s preserve|discard|restore SESSION TOKEN MIB\n"
+		fprintf(stderr, "usage: %s preserve|discard|cycle|restore SESSION TOKEN MIB\n"
 			"       %s inject N SESSION TOKEN MIB\n", prog, prog);
 		return 2;
 	}
@@ -271,6 +342,8 @@ int main(int argc, char **argv)
 		return do_preserve(argv[2], token, mib << 20, 0, NULL);
 	if (!strcmp(argv[1], "discard"))
 		return do_preserve(argv[2], token, mib << 20, 1, NULL);
+	if (!strcmp(argv[1], "cycle"))
+		return do_cycle(argv[2], token, mib << 20);
 	if (!strcmp(argv[1], "restore"))
 		return do_restore(argv[2], token, mib << 20);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);

@@ -235,7 +235,8 @@ ks_start() {
 
 # ks_stop [nowalk]: stop the run ks_start began (SIGINT), check its exit and
 # stderr, and log its output (json:RUN) and, unless nowalk, a walk of the
-# preserved-memory tree made after it (walk:RUN).
+# preserved-memory tree made after it (walk:RUN): a real walk, not the counts
+# khoscope reports.
 ks_stop() {
 	kill -INT "$ks_pid"
 	wait "$ks_pid"
@@ -243,7 +244,7 @@ ks_stop() {
 	check "$run: nothing on stderr" "$(cat "/tmp/$run.err")" ""
 	section "json:$run" "/tmp/$run.out"
 	[ "${1:-}" = nowalk ] && return 0
-	radix_report >"/tmp/walk-$run"
+	radix_walk >"/tmp/walk-$run"
 	section "walk:$run" "/tmp/walk-$run"
 }
 
