@@ -126,8 +126,9 @@ bench: kernel
 
 bench-tracing: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
-	$(Q)scripts/vm-run --quiet --memory 2G --timeout 1200 scripts/bench-vm.sh
-	$(Q)mkdir -p $(BUILD)/bench && sed -n 's/^BENCH-VM //p' $(BUILD)/vm/bench-vm.log >$(BUILD)/bench/tracing-overhead.json
+	$(Q)scripts/vm-run --quiet --icount --memory 2G --timeout 2400 scripts/bench-vm.sh
+	$(Q)mkdir -p $(BUILD)/bench && sed -n 's/^BENCH-VM //p' $(BUILD)/vm/bench-vm.log | \
+		scripts/bench --stamp-revision >$(BUILD)/bench/tracing-overhead.json
 	$(Q)scripts/bench --tracing $(BUILD)/bench/tracing-overhead.json
 	@echo "bench: wrote $(BUILD)/bench/tracing-overhead.json"
 

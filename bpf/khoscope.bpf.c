@@ -5,7 +5,8 @@
  * One program per end event, no begin/end pairing: the kernel times each
  * call and carries the duration in the end event. Per tree, operation and
  * order: a log2 histogram of single-key calls and errors, and the same for
- * the runs of keys the kernel adds or deletes in batches, with their sizes.
+ * the batches of keys the kernel adds or deletes under one hold of the tree
+ * lock, per hold, per key and by size.
  * Per tree: a tally of the keys added and removed by order and of the node
  * pages allocated and freed by level.
  *
@@ -177,35 +178,73 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 	return 0;
 }
 
-/* One run of a batch: keys of one order, under one hold of the lock. */
-static __always_inline int handle_batch(__u32 tree_id, __u64 key, __u64 keys,
-					__u64 changed, int ret, __u64 duration_ns,
-					enum khoscope_op op)
+/* @n keys of @order added or removed by batches: counted under that order. */
+static __always_inline void batch_keys(__u32 tree_id, __u32 order, __u64 n,
+				       enum khoscope_op op)
 {
-	__u32 order = kho_key_order(key), idx;
+	__u32 idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
+	struct khoscope_batch *b = bpf_map_lookup_elem(&batches, &idx);
+
+	if (b)
+		b->keys += n;
+}
+
+/*
+ * One hold of the lock in which the kernel added or deleted a batch of
+ * keys: what it changed is the tree's counts of keys by width now, less
+ * @before, their copy when the hold began. The hold itself (its duration,
+ * its time per key, its pages) counts under the order of its first key;
+ * its keys count under their own orders.
+ */
+static __always_inline int handle_batch(struct kho_radix_tree *tree, __u64 key,
+					struct kho_radix_counts *before, int ret,
+					__u64 duration_ns, enum khoscope_op op)
+{
+	__u32 order = kho_key_order(key), tree_id = tree->id, idx, w, o;
+	__u64 keys = 0, pages = 0, n;
+	struct khoscope_tally *t;
 	struct khoscope_batch *b;
 
 	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
 		count_overflow(tree_id, order);
 		return 0;
 	}
+	t = bpf_map_lookup_elem(&tally, &tree_id);
+	if (!t)
+		return 0;
+	for (w = 1; w <= KHO_RADIX_KEY_WIDTH; w++) {
+		__s64 d = tree->keys[w] - before->keys[w];
+
+		if (!d)
+			continue;
+		o = KHO_RADIX_KEY_WIDTH - w;
+		if (o >= KHOSCOPE_NR_ORDERS) {
+			count(KHOSCOPE_CTR_ORDER_OVERFLOW);
+			continue;
+		}
+		n = d > 0 ? d : -d;
+		if (d > 0)
+			t->added[o] += n;
+		else
+			t->removed[o] += n;
+		batch_keys(tree_id, o, n, op);
+		keys += n;
+		pages += n << o;
+	}
+
 	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
 	b = bpf_map_lookup_elem(&batches, &idx);
 	if (!b)
 		return 0;
-
 	b->slots[slot_of(duration_ns)]++;
 	b->key_slots[slot_of(keys ? duration_ns / keys : 0)]++;
-	b->size_slots[slot_of(keys << order)]++;
+	b->size_slots[slot_of(pages)]++;
 	b->sum_ns += duration_ns;
-	b->keys += keys;
-	b->changed += changed;
 	b->untimed += GT_BIT(1, duration_ns);
 	if (ret) {
 		b->errors++;
 		record_error(op, order, ret, tree_id);
 	}
-	tally_keys(tree_id, order, changed, op);
 	return 0;
 }
 
@@ -245,18 +284,16 @@ int BPF_PROG(unpreserve_end, struct kho_radix_tree *tree, unsigned long key, int
 
 SEC("tp_btf/kho_preserve_batch")
 int BPF_PROG(preserve_batch, struct kho_radix_tree *tree, unsigned long key,
-	     unsigned long keys, unsigned long changed, int ret, __u64 duration_ns)
+	     struct kho_radix_counts *before, int ret, __u64 duration_ns)
 {
-	return handle_batch(tree->id, key, keys, changed, ret, duration_ns,
-			    KHOSCOPE_OP_PRESERVE);
+	return handle_batch(tree, key, before, ret, duration_ns, KHOSCOPE_OP_PRESERVE);
 }
 
 SEC("tp_btf/kho_unpreserve_batch")
 int BPF_PROG(unpreserve_batch, struct kho_radix_tree *tree, unsigned long key,
-	     unsigned long keys, unsigned long changed, int ret, __u64 duration_ns)
+	     struct kho_radix_counts *before, int ret, __u64 duration_ns)
 {
-	return handle_batch(tree->id, key, keys, changed, ret, duration_ns,
-			    KHOSCOPE_OP_UNPRESERVE);
+	return handle_batch(tree, key, before, ret, duration_ns, KHOSCOPE_OP_UNPRESERVE);
 }
 
 SEC("tp_btf/kho_radix_node_alloc")

@@ -48,20 +48,20 @@ struct khoscope_hist {
 };
 
 /*
- * batches[], indexed as hists[]: the runs of keys of one order that the
- * kernel adds or deletes under one hold of the tree lock (the
- * kho_preserve_batch and kho_unpreserve_batch events). Runs = the sum of
- * slots[].
+ * batches[], indexed as hists[]: the holds of the tree lock in which the
+ * kernel added or deleted a batch of keys (the kho_preserve_batch and
+ * kho_unpreserve_batch events), under the order of the hold's first key,
+ * and the keys they changed, under each key's own order. Holds = the sum
+ * of slots[]; an order can have keys and no holds.
  */
 struct khoscope_batch {
-	__u64 slots[KHOSCOPE_NR_SLOTS];	/* runs by duration, log2 ns */
-	__u64 key_slots[KHOSCOPE_NR_SLOTS];	/* runs by ns per key */
-	__u64 size_slots[KHOSCOPE_NR_SLOTS];	/* runs by pages, log2 */
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* holds by duration, log2 ns */
+	__u64 key_slots[KHOSCOPE_NR_SLOTS];	/* holds by ns per key changed */
+	__u64 size_slots[KHOSCOPE_NR_SLOTS];	/* holds by pages changed, log2 */
 	__u64 sum_ns;
-	__u64 keys;		/* keys in the runs */
-	__u64 changed;		/* of them, keys that changed the tree */
-	__u64 errors;		/* runs that ended in an error */
-	__u64 untimed;		/* runs the kernel did not time */
+	__u64 keys;		/* keys of this order that holds added or removed */
+	__u64 errors;		/* holds that ended in an error */
+	__u64 untimed;		/* holds the kernel did not time */
 };
 
 /*

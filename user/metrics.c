@@ -141,13 +141,12 @@ static void print_nodes(FILE *f, const struct ks_metrics *m, bool om, bool alloc
 /* Keys added or deleted in batches, by tree, operation and order. */
 static void print_batches(FILE *f, const struct ks_metrics *m, bool om)
 {
-	static const char *const fields[] = { "runs", "keys", "changed", "seconds" };
+	static const char *const fields[] = { "holds", "keys", "seconds" };
 	static const char *const helps[] = {
-		"Runs of keys of one order that the kernel added or deleted under one hold of "
-		"the tree lock (kho_preserve_batch, kho_unpreserve_batch).",
-		"Keys in those runs.",
-		"Keys in those runs that changed the tree.",
-		"Time those runs took, as the kernel timed them.",
+		"Holds of the tree lock in which the kernel added or deleted a batch of keys "
+		"(kho_preserve_batch, kho_unpreserve_batch), by the order of their first key.",
+		"Keys those holds added or removed.",
+		"Time those holds took, as the kernel timed them.",
 	};
 	unsigned int i, t, op, o;
 	char name[64];
@@ -159,17 +158,17 @@ static void print_batches(FILE *f, const struct ks_metrics *m, bool om)
 			for (op = 0; m->shown[t] && op < KHOSCOPE_NR_OPS; op++) {
 				for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 					const struct khoscope_batch *b = &m->total->batch[t][op][o];
-					__u64 runs = ks_batch_runs(b);
+					__u64 holds = ks_batch_holds(b);
 
-					if (!runs)
+					if (!holds && !b->keys)
 						continue;
 					fprintf(f, "%s_total{tree=\"%u\",op=\"%s\",order=\"%u\"} ",
 						name, t, ks_op_name(op), o);
-					if (i == 3)
+					if (i == 2)
 						print_seconds(f, b->sum_ns);
 					else
 						fprintf(f, "%llu", (unsigned long long)
-							(i == 0 ? runs : i == 1 ? b->keys : b->changed));
+							(i == 0 ? holds : b->keys));
 					fputc('\n', f);
 				}
 			}

@@ -321,7 +321,7 @@ double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct)
 	return ks_slot_max(nr - 1);	/* not reached: rank <= total */
 }
 
-__u64 ks_batch_runs(const struct khoscope_batch *b)
+__u64 ks_batch_holds(const struct khoscope_batch *b)
 {
 	__u64 n = 0;
 	unsigned int s;
@@ -672,26 +672,30 @@ static void print_callers(FILE *f, const struct ks_report *r)
 }
 
 /*
- * A batch's runs: their durations, the time per key, and the pages each
- * run preserved or released (bcc's bitesize, for KHO).
+ * Batches: the holds of the lock, their durations, the time per key, and
+ * the pages each hold preserved or released (bcc's bitesize, for KHO).
  */
-static void print_batch(FILE *f, const struct khoscope_batch *b, __u64 runs,
+static void print_batch(FILE *f, const struct khoscope_batch *b, __u64 holds,
 			unsigned int op, unsigned int order)
 {
-	fprintf(f, "\n%s batches, order %u: %llu runs, %llu keys (%llu changed the tree), "
-		"%llu errors, avg ", op_names[op], order, (unsigned long long)runs,
-		(unsigned long long)b->keys, (unsigned long long)b->changed,
-		(unsigned long long)b->errors);
-	print_human_ns(f, (double)b->sum_ns / runs);
-	fprintf(f, " per run, ");
+	fprintf(f, "\n%s batches, order %u: %llu keys, %llu holds of the lock", op_names[op],
+		order, (unsigned long long)b->keys, (unsigned long long)holds);
+	if (!holds) {
+		/* Its keys were in holds that began with a key of another order. */
+		fprintf(f, " (its keys were in holds counted under other orders)\n");
+		return;
+	}
+	fprintf(f, ", %llu errors, avg ", (unsigned long long)b->errors);
+	print_human_ns(f, (double)b->sum_ns / holds);
+	fprintf(f, " per hold, ");
 	print_human_ns(f, b->keys ? (double)b->sum_ns / b->keys : 0);
 	fprintf(f, " per key");
 	if (b->untimed)
 		fprintf(f, ", %llu untimed", (unsigned long long)b->untimed);
 	fprintf(f, "\n");
-	ks_print_log2_hist(f, b->slots, KHOSCOPE_NR_SLOTS, "nsecs/run");
+	ks_print_log2_hist(f, b->slots, KHOSCOPE_NR_SLOTS, "nsecs/hold");
 	ks_print_log2_hist(f, b->key_slots, KHOSCOPE_NR_SLOTS, "nsecs/key");
-	ks_print_log2_hist(f, b->size_slots, KHOSCOPE_NR_SLOTS, "pages/run");
+	ks_print_log2_hist(f, b->size_slots, KHOSCOPE_NR_SLOTS, "pages/hold");
 }
 
 void ks_print_text(FILE *f, const struct ks_report *r)
@@ -727,12 +731,12 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 			const struct khoscope_batch *b = &d->batch[t][op][o];
-			__u64 runs = ks_batch_runs(b);
+			__u64 holds = ks_batch_holds(b);
 
-			if (!shown(r, op, o) || !runs)
+			if (!shown(r, op, o) || (!holds && !b->keys))
 				continue;
 			any = true;
-			print_batch(f, b, runs, op, o);
+			print_batch(f, b, holds, op, o);
 		}
 	}
 	if (!any)
@@ -865,9 +869,8 @@ static json_object *json_batch(const struct khoscope_batch *b, unsigned int orde
 	unsigned int s;
 
 	json_u64(o, "order", order);
-	json_u64(o, "runs", ks_batch_runs(b));
+	json_u64(o, "holds", ks_batch_holds(b));
 	json_u64(o, "keys", b->keys);
-	json_u64(o, "changed", b->changed);
 	json_u64(o, "errors", b->errors);
 	json_u64(o, "untimed", b->untimed);
 	json_u64(o, "sum_ns", b->sum_ns);
@@ -970,7 +973,7 @@ static void json_counts(json_object *o, const struct ks_report *r,
 		for (ord = 0; ord < KHOSCOPE_NR_ORDERS; ord++) {
 			const struct khoscope_batch *b = &s->batch[t][op][ord];
 
-			if (shown(r, op, ord) && ks_batch_runs(b))
+			if (shown(r, op, ord) && (ks_batch_holds(b) || b->keys))
 				json_object_array_add(a, json_batch(b, ord));
 		}
 		json_object_object_add(batches, op_names[op], a);

@@ -1014,6 +1014,43 @@ TEST(concurrent_adds_deletes_and_walks)
 	free(w.keys);
 }
 
+/*
+ * Keys added or deleted under a lock the caller holds fire no end events
+ * (the caller reports the batch as a whole), only one kho_radix_key_add or
+ * kho_radix_key_del per key that changed the tree.
+ */
+TEST(locked_changes_fire_one_key_event_each)
+{
+	struct kho_radix_tree *tree = new_tree();
+	unsigned long i, adds = 0, dels = 0, other = 0;
+	size_t e;
+
+	shim_trace_enabled = true;
+	shim_trace_reset();
+	kho_radix_lock(tree);
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(kho_radix_add_key_locked(tree, encode_key(i * 3, 0)), 0);
+	for (i = 0; i < 10; i++)	/* present already: nothing changes */
+		ASSERT_EQ(kho_radix_add_key_locked(tree, encode_key(i * 3, 0)), 0);
+	for (i = 0; i < 40; i++)
+		kho_radix_del_key_locked(tree, encode_key(i * 3, 0));
+	kho_radix_unlock(tree);
+	shim_trace_enabled = false;
+	for (e = 0; e < shim_nr_events; e++) {
+		if (shim_events[e].type == EV_KEY_ADD)
+			adds++;
+		else if (shim_events[e].type == EV_KEY_DEL)
+			dels++;
+		else if (shim_events[e].type != EV_NODE_ALLOC && shim_events[e].type != EV_NODE_FREE)
+			other++;
+	}
+	ASSERT_EQ(adds, 100);
+	ASSERT_EQ(dels, 40);
+	ASSERT_EQ(other, 0);
+	shim_trace_reset();
+	free_tree(tree);
+}
+
 struct counter {
 	struct kho_radix_tree *tree;
 	bool stop;		/* __atomic: the main thread sets it */

@@ -47,10 +47,9 @@ static void sample(void)
 	snap.counts[1].ev.keys[0] += 4;
 	snap.counts[1].ev.nodes[0] += 1;
 	snap.counts[1].ev.tally = snap.tally[1];
-	/* A batch of 512 order-0 keys in 40 us, 500 of them new. */
+	/* A batch that added 512 order-0 keys in one hold of 40 us. */
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].slots[15] = 1;
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].keys = 512;
-	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].changed = 500;
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 40000;
 	snap.lost[KS_LOST_RECURSION] = 2;
 
@@ -124,9 +123,8 @@ TEST(counters_results_and_memory_gauges)
 	ASSERT_TRUE(has_line(t, "khoscope_memory_counted{tree=\"1\"} 1"));
 	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"keys\"} 0"));
 	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"nodes\"} 0"));
-	ASSERT_TRUE(has_line(t, "khoscope_batch_runs_total{tree=\"1\",op=\"preserve\",order=\"0\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_holds_total{tree=\"1\",op=\"preserve\",order=\"0\"} 1"));
 	ASSERT_TRUE(has_line(t, "khoscope_batch_keys_total{tree=\"1\",op=\"preserve\",order=\"0\"} 512"));
-	ASSERT_TRUE(has_line(t, "khoscope_batch_changed_total{tree=\"1\",op=\"preserve\",order=\"0\"} 500"));
 	ASSERT_TRUE(has_line(t, "khoscope_batch_seconds_total{tree=\"1\",op=\"preserve\",order=\"0\"} 0.00004"));
 	ASSERT_TRUE(has_line(t, "khoscope_lost_events_total{reason=\"recursion_misses\"} 2"));
 	ASSERT_TRUE(!strstr(t, "# EOF"));

@@ -352,7 +352,6 @@ static void sample(struct ks_snapshot *d, struct ks_memory *m, struct ks_restore
 	d->batch[1][KHOSCOPE_OP_PRESERVE][0].key_slots[7] = 2;
 	d->batch[1][KHOSCOPE_OP_PRESERVE][0].size_slots[9] = 2;
 	d->batch[1][KHOSCOPE_OP_PRESERVE][0].keys = 1024;
-	d->batch[1][KHOSCOPE_OP_PRESERVE][0].changed = 1000;
 	d->batch[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 40000;
 	d->walks[1].count = 1;
 	d->lost[KS_LOST_RECURSION] = 3;

@@ -18,10 +18,10 @@ tree=$(radix_report | field tree)
 echo "test_kho preserved $nr folios ($max_pages pages) into tree $tree"
 
 # The successful preservations of the outgoing tree, in order: one order
-# per line.
-grep -E "kho_preserve_end: tree=$tree .* ret=0 changed=1 " /tmp/boot.trace |
-	sed 's/.* order=\([0-9]*\) ret=0 .*/\1/' >/tmp/orders
-check "no preserve failed at boot" "$(grep -c 'kho_preserve_end: .* ret=-' /tmp/boot.trace)" 0
+# per line (a batch event, as many lines as keys it added).
+traced_keys /tmp/boot.trace "$tree" | sed -n 's/^+//p' >/tmp/orders
+check "no preserve failed at boot" \
+	"$(grep -cE 'kho_preserve_(end|batch): .* ret=-' /tmp/boot.trace)" 0
 
 # test_kho preserves, in this order: its FDT folio of get_order(nr * 8 +
 # PAGE_SIZE), the vmalloc area holding the folio list (one chunk page, then

@@ -28,14 +28,14 @@ ks_start once --json 1
 luo-memfd discard once 7 1024 >/tmp/discard.out
 ks_stop
 section "discard" /tmp/discard.out
-per_cycle=$(grep -o '"batches":{"preserve":\[{"order":0,"runs":[0-9]*,"keys":[0-9]*' /tmp/once.out |
+per_cycle=$(grep -o '"batches":{"preserve":\[{"order":0,"holds":[0-9]*,"keys":[0-9]*' /tmp/once.out |
 	tail -n1 | sed 's/.*"keys"://')
 check_true "one preserve of the memfd is a batch of 262144 keys or more" \
 	test "${per_cycle:-0}" -ge 262144
 
 # batch_keys RUN OP: the keys of order 0 the run's batch events of OP counted.
 batch_keys() {
-	grep -o "\"$2\":\\[{\"order\":0,\"runs\":[0-9]*,\"keys\":[0-9]*" "/tmp/$1.out" |
+	grep -o "\"$2\":\\[{\"order\":0,\"holds\":[0-9]*,\"keys\":[0-9]*" "/tmp/$1.out" |
 		tail -n1 | sed 's/.*"keys"://'
 }
 

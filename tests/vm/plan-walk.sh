@@ -17,7 +17,7 @@ wl unpreserve 25
 trace_snapshot /tmp/t.trace
 radix_report >/tmp/walk
 tree=$(field tree </tmp/walk)
-grep -E "kho_(un)?preserve_end: tree=$tree " /tmp/t.trace >/tmp/ends
+grep -E "kho_((un)?preserve_end|radix_key_(add|del)): tree=$tree " /tmp/t.trace >/tmp/ends
 check_true "the trace has the tree's end events" test -s /tmp/ends
 section walk /tmp/walk
 section ends /tmp/ends

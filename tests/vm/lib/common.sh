@@ -5,7 +5,8 @@
 TRACING=/sys/kernel/tracing
 KHO_DEBUGFS=/sys/kernel/debug/kho
 KHO_EVENTS="kho_radix_node_alloc kho_radix_node_free kho_preserve_begin kho_preserve_end
-kho_unpreserve_begin kho_unpreserve_end kho_radix_walk_begin kho_radix_walk_end"
+kho_unpreserve_begin kho_unpreserve_end kho_preserve_batch kho_unpreserve_batch
+kho_radix_key_add kho_radix_key_del kho_radix_counts kho_radix_walk_begin kho_radix_walk_end"
 
 checks_failed=0
 checks_passed=0
@@ -116,14 +117,27 @@ levels_of() {
 	sed -n 's/^level=\([0-9]*\) nodes=\([0-9]*\) .*/\1 \2/p' "$1" | sort -n
 }
 
-# traced_orders TRACE TREE: live keys per order from kho_preserve_end and
-# kho_unpreserve_end events that succeeded, as "order keys" lines.
-traced_orders() {
+# traced_keys TRACE TREE: every change to TREE's keys that the events
+# report, in the order they happened, one per line: "+ORDER" for a key
+# added, "-ORDER" for one removed: the single-key end events that changed
+# the tree, and the keys of batches one by one (kho_radix_key_add and
+# kho_radix_key_del; the batch events themselves say only how many).
+traced_keys() {
 	awk -v t="$2" '
-	function order(   s) { match($0, /order=[0-9]+/); return substr($0, RSTART + 6, RLENGTH - 6) }
-	/kho_preserve_end: / && $0 ~ " tree=" t " " && / ret=0 changed=1 / { live[order()]++ }
-	/kho_unpreserve_end: / && $0 ~ " tree=" t " " && / ret=0 changed=1 / { live[order()]-- }
-	END { for (o in live) if (live[o]) print o, live[o] }' "$1" | sort -n
+	function order() { match($0, /order=[0-9]+/); return substr($0, RSTART + 6, RLENGTH - 6) }
+	$0 !~ " tree=" t " " { next }
+	/kho_preserve_end: / && / ret=0 changed=1 / { print "+" order() }
+	/kho_unpreserve_end: / && / ret=0 changed=1 / { print "-" order() }
+	/kho_radix_key_add: / { print "+" order() }
+	/kho_radix_key_del: / { print "-" order() }' "$1"
+}
+
+# traced_orders TRACE TREE: live keys per order from the changes the events
+# report (traced_keys), as "order keys" lines.
+traced_orders() {
+	traced_keys "$1" "$2" | awk '
+	{ live[substr($0, 2)] += substr($0, 1, 1) == "+" ? 1 : -1 }
+	END { for (o in live) if (live[o]) print o, live[o] }' | sort -n
 }
 
 # traced_nodes TRACE TREE [LEVEL]: node pages allocated minus freed in

@@ -24,6 +24,8 @@ enum shim_event {
 	EV_WALK_BEGIN,
 	EV_WALK_END,
 	EV_COUNTS,
+	EV_KEY_ADD,		/* a key a _locked add added */
+	EV_KEY_DEL,		/* a key a _locked delete removed */
 	NR_SHIM_EVENTS,
 };
 
@@ -87,6 +89,8 @@ u64 shim_tree_gen(const struct kho_radix_tree *tree);
 #define trace_kho_unpreserve_begin(t, k)	SHIM_TRACE(EV_UNPRESERVE_BEGIN, t, k, 0, 0, NULL, 0)
 #define trace_kho_unpreserve_end(t, k, r, ...)	\
 	SHIM_TRACE(EV_UNPRESERVE_END, t, k, 0, r, SHIM_EXTRA(__VA_ARGS__))
+#define trace_kho_radix_key_add(t, k)		SHIM_TRACE(EV_KEY_ADD, t, k, 0, 0, NULL, 0)
+#define trace_kho_radix_key_del(t, k)		SHIM_TRACE(EV_KEY_DEL, t, k, 0, 0, NULL, 0)
 #define trace_kho_radix_walk_begin(t)		SHIM_TRACE(EV_WALK_BEGIN, t, 0, 0, 0, NULL, 0)
 #define trace_kho_radix_walk_end(t, k, n, r, ...) \
 	SHIM_TRACE(EV_WALK_END, t, k, n, r, SHIM_EXTRA(__VA_ARGS__))
