@@ -117,15 +117,7 @@ for round in $(seq "$ROUNDS"); do
 done
 cat /tmp/times
 
-echo 1 >/proc/sys/kernel/bpf_stats_enabled
-ks_on --json
-run_once stats >/dev/null
-ks_off
-echo 0 >/proc/sys/kernel/bpf_stats_enabled
-programs=$(tail -n 1 /tmp/ks.out | sed -n 's/.*"programs":\(\[.*\]\)}$/\1/p')
-: "${programs:=null}"
-
-awk -v n="$N" -v mib="$MEMFD_MIB" -v rounds="$ROUNDS" -v programs="$programs" \
+awk -v n="$N" -v mib="$MEMFD_MIB" -v rounds="$ROUNDS" \
     -v invalid="$(wc -l </tmp/invalid)" '
 	{ for (f = 2; f <= 5; f++) t[$1, f, ++c[$1, f]] = $f }
 	function median(k, f,   i, j, v, tmp, m) {
@@ -155,6 +147,5 @@ awk -v n="$N" -v mib="$MEMFD_MIB" -v rounds="$ROUNDS" -v programs="$programs" \
 		printf "\"driver\":{\"folios\":%d,", n
 		figures("preserve", 2, n); printf ","; figures("unpreserve", 3, n); printf "},"
 		printf "\"memfd\":{\"mib\":%d,\"folios\":%d,", mib, mib * 256
-		figures("preserve", 4, mib * 256); printf ","; figures("unpreserve", 5, mib * 256); printf "},"
-		printf "\"bpf_programs\":%s}\n", programs
+		figures("preserve", 4, mib * 256); printf ","; figures("unpreserve", 5, mib * 256); printf "}}\n"
 	}' /tmp/times
