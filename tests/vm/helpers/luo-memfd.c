@@ -108,11 +108,37 @@ static int fail_nth(const char *set, char *get, size_t len)
 	return 0;
 }
 
+/* A memfd of @bytes holding the pattern of @token, or -1 after saying why. */
+static int filled_memfd(uint64_t token, uint64_t bytes)
+{
+	uint64_t *map, i;
+	int mfd;
+
+	mfd = memfd_create("luo-memfd", MFD_CLOEXEC);
+	if (mfd < 0) {
+		fail("memfd_create");
+		return -1;
+	}
+	if (ftruncate(mfd, bytes)) {
+		fail("ftruncate");
+		return -1;
+	}
+	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (map == MAP_FAILED) {
+		fail("mmap");
+		return -1;
+	}
+	for (i = 0; i < bytes / sizeof(*map); i++)
+		map[i] = pattern(token, i * sizeof(*map));
+	munmap(map, bytes);
+	return mfd;
+}
+
 static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int discard,
 		       const char *inject)
 {
 	struct liveupdate_session_preserve_fd pres = { .size = sizeof(pres) };
-	uint64_t t0, preserve_ns, *map, i;
+	uint64_t t0, preserve_ns;
 	int lu, session, mfd, err;
 	pid_t child;
 
@@ -122,17 +148,9 @@ static int do_preserve(const char *name, uint64_t token, uint64_t bytes, int dis
 	if (session_ioctl_name(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name, &session))
 		return fail("LIVEUPDATE_IOCTL_CREATE_SESSION");
 
-	mfd = memfd_create("luo-memfd", MFD_CLOEXEC);
+	mfd = filled_memfd(token, bytes);
 	if (mfd < 0)
-		return fail("memfd_create");
-	if (ftruncate(mfd, bytes))
-		return fail("ftruncate");
-	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (map == MAP_FAILED)
-		return fail("mmap");
-	for (i = 0; i < bytes / sizeof(*map); i++)
-		map[i] = pattern(token, i * sizeof(*map));
-	munmap(map, bytes);
+		return 1;
 
 	pres.fd = mfd;
 	pres.token = token;
@@ -210,7 +228,7 @@ static int do_cycle(const char *name, uint64_t token, uint64_t bytes)
 {
 	struct liveupdate_session_preserve_fd pres = { .size = sizeof(pres) };
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-	uint64_t *map, i, cycles = 0;
+	uint64_t cycles = 0;
 	int lu, session, mfd;
 
 	sigaction(SIGTERM, &sa, NULL);
@@ -219,17 +237,9 @@ static int do_cycle(const char *name, uint64_t token, uint64_t bytes)
 	lu = open(LIVEUPDATE_DEV, O_RDWR | O_CLOEXEC);
 	if (lu < 0)
 		return fail("cannot open " LIVEUPDATE_DEV);
-	mfd = memfd_create("luo-memfd", MFD_CLOEXEC);
+	mfd = filled_memfd(token, bytes);
 	if (mfd < 0)
-		return fail("memfd_create");
-	if (ftruncate(mfd, bytes))
-		return fail("ftruncate");
-	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (map == MAP_FAILED)
-		return fail("mmap");
-	for (i = 0; i < bytes / sizeof(*map); i++)
-		map[i] = pattern(token, i * sizeof(*map));
-	munmap(map, bytes);
+		return 1;
 	printf("filled bytes=%" PRIu64 "\n", bytes);
 	fflush(stdout);
 
