@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # khoscope started after ftrace has enabled and then disabled the same kho
 # events sees every event: each preserve and unpreserve of the driver is
-# counted once, and its memory figures equal the tree's counts. (Under
+# counted once, so are the keys of its batches (a range of pages), and its
+# memory figures equal the tree's counts with no change unseen. (Under
 # QEMU's icount mode, a khoscope attach after an ftrace enable and
 # disable of the events once left its programs never running.)
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
@@ -17,6 +18,7 @@ metric() {
 ftrace_round() {
 	trace_start
 	wl folios "$1" 0
+	wl pages "$1"
 	wl unpreserve all
 	echo 0 >"$TRACING/events/kho/enable"
 	echo 0 >"$TRACING/tracing_on"
@@ -36,6 +38,9 @@ for round in 1 2; do
 
 	wl folios 1000 0
 	wl folios 100 2 strided
+	keys0=$(field keys <"$WL/status")
+	wl pages 1000
+	range_keys=$(($(field keys <"$WL/status") - keys0))
 	wl unpreserve all
 	wget -q -O /tmp/m "$URL"
 	check "round $round: order-0 preserves counted" \
@@ -44,6 +49,12 @@ for round in 1 2; do
 		"$(metric khoscope_preserve_total 'tree="1",order="2",result="ok"' /tmp/m)" 100
 	check "round $round: unpreserves counted" \
 		"$(metric khoscope_unpreserve_total 'tree="1",order="[0-9]*",result="ok"' /tmp/m)" 1100
+	check "round $round: the range's keys counted from its batch events" \
+		"$(metric khoscope_batch_keys_total 'tree="1",op="preserve"' /tmp/m)" "$range_keys"
+	check "round $round: and their unpreserve" \
+		"$(metric khoscope_batch_keys_total 'tree="1",op="unpreserve"' /tmp/m)" "$range_keys"
+	check "round $round: no change unseen by the events" \
+		"$(metric khoscope_memory_unseen_changes 'tree="1"' /tmp/m)" 0
 	radix_report >/tmp/counts
 	orders_of /tmp/counts >/tmp/want
 	sed -n 's/^khoscope_preserved_keys{tree="1",order="\([0-9]*\)"} \([0-9]*\)$/\1 \2/p' /tmp/m |
