@@ -119,7 +119,7 @@ cat /tmp/times
 
 awk -v n="$N" -v mib="$MEMFD_MIB" -v rounds="$ROUNDS" \
     -v invalid="$(wc -l </tmp/invalid)" '
-	{ for (f = 2; f <= 5; f++) t[$1, f, ++c[$1, f]] = $f }
+	{ for (f = 2; f <= 5; f++) t[$1, f, ++c[$1, f]] = $f + 0 }
 	function median(k, f,   i, j, v, tmp, m) {
 		m = c[k, f]
 		for (i = 1; i <= m; i++) v[i] = t[k, f, i]
@@ -132,7 +132,8 @@ awk -v n="$N" -v mib="$MEMFD_MIB" -v rounds="$ROUNDS" \
 		return lo ? (hi - lo) / lo : 0
 	}
 	function figures(name, f, per,   d, k, x, share) {
-		d = median("disabled", f); k = median("khoscope", f); x = median("ftrace", f)
+		# + 0: the fields are strings, and "115794201" > "71866646" is false.
+		d = median("disabled", f) + 0; k = median("khoscope", f) + 0; x = median("ftrace", f) + 0
 		printf "\"%s\":{\"instructions\":{\"disabled\":%d,\"khoscope\":%d,\"ftrace\":%d},", name, d, k, x
 		printf "\"per_op\":{\"disabled\":%.1f,\"khoscope\":%.1f,\"ftrace\":%.1f},", d / per, k / per, x / per
 		printf "\"ratio_to_disabled\":{\"khoscope\":%.4f,\"ftrace\":%.4f},", k / d, x / d
