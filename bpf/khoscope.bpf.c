@@ -126,21 +126,39 @@ static __always_inline __u64 slot_of(__u64 v)
 	return slot < KHOSCOPE_NR_SLOTS ? slot : KHOSCOPE_NR_SLOTS - 1;
 }
 
-/* @n keys of @order added or removed: under the tree lock, see struct khoscope_tally. */
-static __always_inline void tally_keys(__u32 tree_id, __u32 order, __u64 n,
-				       enum khoscope_op op)
+/*
+ * @n keys of @order @added to (or removed from) a tree: under the tree lock,
+ * see struct khoscope_tally.
+ */
+static __always_inline void tally_keys(struct khoscope_tally *t, __u32 order, __u64 n,
+				       bool added)
 {
-	struct khoscope_tally *t = bpf_map_lookup_elem(&tally, &tree_id);
-
-	/* The caller checked already: keep the check where the verifier sees it. */
+	/* The callers checked already: keep the check where the verifier sees it. */
 	barrier_var(order);
-	if (!t || order >= KHOSCOPE_NR_ORDERS)
+	if (order >= KHOSCOPE_NR_ORDERS)
 		return;
-	if (op == KHOSCOPE_OP_PRESERVE)
+	if (added)
 		t->added[order] += n;
 	else
 		t->removed[order] += n;
 }
+
+/*
+ * A zeroed ring buffer record of @type, of @kind and @tree_id, or NULL
+ * (counted) when the buffer is full.
+ */
+#define reserve_event(type, kind_, tree_id) ({				\
+	type *__e = bpf_ringbuf_reserve(&events, sizeof(type), 0);	\
+									\
+	if (__e) {							\
+		__builtin_memset(__e, 0, sizeof(type));			\
+		__e->kind = (kind_);					\
+		__e->tree = (tree_id);					\
+	} else {							\
+		count(KHOSCOPE_CTR_RINGBUF_FULL);			\
+	}								\
+	__e;								\
+})
 
 /*
  * The single-key path, run for every kho_radix_add_key() and
@@ -151,6 +169,7 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 					  enum khoscope_op op)
 {
 	__u32 order = kho_key_order(key), idx;
+	struct khoscope_tally *t;
 	struct khoscope_hist *hist;
 
 	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
@@ -174,7 +193,9 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 		hist->unchanged++;
 		return 0;
 	}
-	tally_keys(tree_id, order, 1, op);
+	t = bpf_map_lookup_elem(&tally, &tree_id);
+	if (t)
+		tally_keys(t, order, 1, op == KHOSCOPE_OP_PRESERVE);
 	return 0;
 }
 
@@ -223,10 +244,7 @@ static __always_inline int handle_batch(struct kho_radix_tree *tree, __u64 key,
 			continue;
 		}
 		n = d > 0 ? d : -d;
-		if (d > 0)
-			t->added[o] += n;
-		else
-			t->removed[o] += n;
+		tally_keys(t, o, n, d > 0);
 		batch_keys(tree_id, o, n, op);
 		keys += n;
 		pages += n << o;
@@ -326,14 +344,9 @@ int BPF_PROG(radix_counts, struct kho_radix_tree *tree, struct kho_radix_counts 
 	t = bpf_map_lookup_elem(&tally, &tree_id);
 	if (!t)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KHOSCOPE_CTR_RINGBUF_FULL);
+	e = reserve_event(struct khoscope_counts_event, KHOSCOPE_EV_COUNTS, tree_id);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = KHOSCOPE_EV_COUNTS;
-	e->tree = tree_id;
 	for (w = 0; w <= KHO_RADIX_KEY_WIDTH; w++) {
 		__u64 n = counts->keys[w];
 		unsigned int o = KHO_RADIX_KEY_WIDTH - w;
@@ -356,14 +369,9 @@ int BPF_PROG(walk_end, struct kho_radix_tree *tree, unsigned long keys,
 {
 	struct khoscope_walk_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(KHOSCOPE_CTR_RINGBUF_FULL);
+	e = reserve_event(struct khoscope_walk_event, KHOSCOPE_EV_WALK, tree->id);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = KHOSCOPE_EV_WALK;
-	e->tree = tree->id;
 	e->ret = ret;
 	e->keys = keys;
 	e->nodes = nodes_seen;
