@@ -929,6 +929,34 @@ static void *worker_empty(void *arg)
 	return NULL;
 }
 
+/* Workers on @tree, each with its own random stream; odd ones batched if @batched. */
+static void init_workers(struct worker *wk, struct kho_radix_tree *tree,
+			 unsigned long long seed, bool batched)
+{
+	int t;
+
+	for (t = 0; t < NR_THREADS; t++) {
+		wk[t].tree = tree;
+		wk[t].id = t;
+		wk[t].batched = batched && t % 2;
+		wk[t].rng = seed * (t + 1);
+	}
+}
+
+/* Run @fn in a thread per worker and wait for them all: 0, or pthread's error. */
+static int run_workers(struct worker *wk, void *(*fn)(void *))
+{
+	int t, started, err = 0;
+
+	for (started = 0; started < NR_THREADS && !err; started++)
+		err = pthread_create(&wk[started].thread, NULL, fn, &wk[started]);
+	if (err)
+		started--;
+	for (t = 0; t < started; t++)
+		pthread_join(wk[t].thread, NULL);
+	return err;
+}
+
 struct walker {
 	struct kho_radix_tree *tree;
 	bool stop;		/* __atomic: the main thread sets it */
@@ -971,15 +999,8 @@ TEST(concurrent_adds_deletes_and_walks)
 	int t;
 
 	ASSERT_EQ(pthread_create(&walker, NULL, walker_loop, &wl), 0);
-	for (t = 0; t < NR_THREADS; t++) {
-		wk[t].tree = tree;
-		wk[t].id = t;
-		wk[t].batched = t % 2;
-		wk[t].rng = 0x9e3779b97f4a7c15ULL * (t + 1);
-		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_ops, &wk[t]), 0);
-	}
-	for (t = 0; t < NR_THREADS; t++)
-		pthread_join(wk[t].thread, NULL);
+	init_workers(wk, tree, 0x9e3779b97f4a7c15ULL, true);
+	ASSERT_EQ(run_workers(wk, worker_ops), 0);
 	__atomic_store_n(&wl.stop, true, __ATOMIC_RELEASE);
 	pthread_join(walker, NULL);
 	ASSERT_TRUE(!wl.failed);
@@ -995,10 +1016,7 @@ TEST(concurrent_adds_deletes_and_walks)
 	ASSERT_TRUE(walk_nodes_minimal(&w, &all, live0));
 	ASSERT_TRUE(counts_match_walk(tree, &w));
 
-	for (t = 0; t < NR_THREADS; t++)
-		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_empty, &wk[t]), 0);
-	for (t = 0; t < NR_THREADS; t++)
-		pthread_join(wk[t].thread, NULL);
+	ASSERT_EQ(run_workers(wk, worker_empty), 0);
 	walk_tree(tree, &w);
 	ASSERT_EQ(w.nr, 0);
 	ASSERT_EQ(walk_total_nodes(&w), 1);
@@ -1090,14 +1108,8 @@ TEST(counts_events_agree_with_the_traced_changes)
 	shim_yield_on_unlock = true;
 	shim_trace_reset();
 	ASSERT_EQ(pthread_create(&counter, NULL, counter_loop, &c), 0);
-	for (t = 0; t < NR_THREADS; t++) {
-		wk[t].tree = tree;
-		wk[t].id = t;
-		wk[t].rng = 0xc2b2ae3d27d4eb4fULL * (t + 1);
-		ASSERT_EQ(pthread_create(&wk[t].thread, NULL, worker_ops, &wk[t]), 0);
-	}
-	for (t = 0; t < NR_THREADS; t++)
-		pthread_join(wk[t].thread, NULL);
+	init_workers(wk, tree, 0xc2b2ae3d27d4eb4fULL, false);
+	ASSERT_EQ(run_workers(wk, worker_ops), 0);
 	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
 	pthread_join(counter, NULL);
 	shim_trace_enabled = false;

@@ -23,21 +23,21 @@
 wl_load
 radix_report >/tmp/others
 
+# batch_keys RUN OP: the keys of order 0 the run's batch events of OP
+# counted (the last record's totals).
+batch_keys() {
+	grep -o "\"$2\":\\[{\"order\":0,\"holds\":[0-9]*,\"keys\":[0-9]*" "/tmp/$1.out" |
+		tail -n1 | sed 's/.*"keys"://'
+}
+
 # The keys one preserve of the memfd adds: its folios and LUO's record.
 ks_start once --json 1
 luo-memfd discard once 7 1024 >/tmp/discard.out
 ks_stop
 section "discard" /tmp/discard.out
-per_cycle=$(grep -o '"batches":{"preserve":\[{"order":0,"holds":[0-9]*,"keys":[0-9]*' /tmp/once.out |
-	tail -n1 | sed 's/.*"keys"://')
+per_cycle=$(batch_keys once preserve)
 check_true "one preserve of the memfd is a batch of 262144 keys or more" \
 	test "${per_cycle:-0}" -ge 262144
-
-# batch_keys RUN OP: the keys of order 0 the run's batch events of OP counted.
-batch_keys() {
-	grep -o "\"$2\":\\[{\"order\":0,\"holds\":[0-9]*,\"keys\":[0-9]*" "/tmp/$1.out" |
-		tail -n1 | sed 's/.*"keys"://'
-}
 
 luo-memfd cycle cycle 7 1024 >/tmp/cycle.out &
 cycler=$!
