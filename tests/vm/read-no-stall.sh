@@ -18,6 +18,11 @@
 BIG=524288		# 2 GiB of order-0 folios
 N=10000
 
+# vm-run keeps such a scenario on the jiffies clocksource: the switch to
+# "tsc" patches the kernel's clock reads, which two TCG threads can race.
+check "the clocksource stays jiffies (no code patched under a running vCPU)" \
+	"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" jiffies
+
 wl_load
 wl folios "$BIG" 0
 radix_report >/tmp/base
