@@ -96,7 +96,7 @@ enum khoscope_counter {
 };
 
 /*
- * Calls of the KHO preservation API (the kho_api event, patch 0020), per
+ * Calls of the KHO preservation API (the kho_api event, patch 0021), per
  * calling address and operation (the kernel's enum kho_api_op).
  */
 #define KHOSCOPE_MAX_CALLERS	1024

@@ -58,7 +58,7 @@ static const char usage_text[] =
 "  -T, --timestamp       print a timestamp with each text report\n"
 "  -c, --callers         also show the calls of the preservation API since\n"
 "                        start per calling function (kho_api event, patch\n"
-"                        0020): calls, errors, keys, pages, latency; a table\n"
+"                        0021): calls, errors, keys, pages, latency; a table\n"
 "                        in text, callers[] in JSON\n"
 "  -p, --prometheus [ADDR:]PORT\n"
 "                        serve /metrics (Prometheus text format, or\n"
@@ -366,7 +366,7 @@ static int check_kho_events(const struct btf *btf)
 	return 0;
 }
 
-/* Does the kernel have the kho_api event (patch 0020)? */
+/* Does the kernel have the kho_api event (patch 0021)? */
 static bool have_api_event(const struct btf *btf)
 {
 	return btf && btf_has_event(btf, "kho_api");
@@ -718,10 +718,15 @@ static void print_header(const struct ks_counts *base, const struct ks_restore *
 		printf("tree %ld: khoscope cannot read its counts (only tree %u's): its memory "
 		       "figures are the changes since start\n", env.tree, c->tree);
 	if (restore->valid)
-		printf("boot restore: walk %.3f ms (ret %d), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
+		printf("boot restore: walk %.3f ms (ret %d, %llu runs reserved), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
 		       restore->retrieve_ns / 1e6, restore->retrieve_ret,
+		       (unsigned long long)restore->runs,
 		       restore->extend_ns / 1e6, restore->extend_ret,
 		       (unsigned long long)restore->busy_blocks);
+	if (restore->valid && restore->bulk_failures)
+		printf("boot restore: %llu batches could not be reserved at once; their %llu runs were reserved one at a time\n",
+		       (unsigned long long)restore->bulk_failures,
+		       (unsigned long long)restore->runs_one_by_one);
 	fflush(stdout);
 }
 
@@ -958,7 +963,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (env.callers && !api) {
-		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0020): "
+		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0021): "
 			"--callers needs it\n");
 		err = 1;
 		goto cleanup;

@@ -282,6 +282,10 @@ static void print_restore(FILE *f, const struct ks_metrics *m, bool om)
 	family(f, om, "khoscope_boot_restore_result", "gauge",
 	       "The result of that walk: 0, or a negative errno (retrieve_ret).");
 	fprintf(f, "khoscope_boot_restore_result %d\n", r->retrieve_ret);
+	family(f, om, "khoscope_boot_restore_runs_one_by_one", "gauge",
+	       "Runs of preserved memory that walk reserved one at a time, after a batch failed (runs_one_by_one).");
+	fprintf(f, "khoscope_boot_restore_runs_one_by_one %llu\n",
+		(unsigned long long)r->runs_one_by_one);
 }
 
 static int caller_calls_cmp(const void *a, const void *b)

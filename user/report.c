@@ -372,8 +372,12 @@ static int parse_lines(const char *text, struct ks_shape *shape, struct ks_resto
 		buf[len] = '\0';
 		line = nl ? nl + 1 : NULL;
 
-		if (rs && sscanf(buf, "retrieve_ns=%llu retrieve_ret=%d extend_scratch_ns=%llu extend_scratch_ret=%d busy_blocks=%llu",
-				 &a, &i1, &b, &i2, (unsigned long long *)&rs->busy_blocks) == 5) {
+		/* runs, bulk_failures, runs_one_by_one: since patch 0027. */
+		if (rs && sscanf(buf, "retrieve_ns=%llu retrieve_ret=%d extend_scratch_ns=%llu extend_scratch_ret=%d busy_blocks=%llu runs=%llu bulk_failures=%llu runs_one_by_one=%llu",
+				 &a, &i1, &b, &i2, (unsigned long long *)&rs->busy_blocks,
+				 (unsigned long long *)&rs->runs,
+				 (unsigned long long *)&rs->bulk_failures,
+				 (unsigned long long *)&rs->runs_one_by_one) >= 5) {
 			rs->retrieve_ns = a;
 			rs->retrieve_ret = i1;
 			rs->extend_ns = b;
@@ -1057,6 +1061,9 @@ static json_object *json_restore(const struct ks_restore *rs)
 	json_u64(o, "extend_scratch_ns", rs->extend_ns);
 	json_s64(o, "extend_scratch_ret", rs->extend_ret);
 	json_u64(o, "busy_blocks", rs->busy_blocks);
+	json_u64(o, "runs", rs->runs);
+	json_u64(o, "bulk_failures", rs->bulk_failures);
+	json_u64(o, "runs_one_by_one", rs->runs_one_by_one);
 	json_object_object_add(o, "tree", json_shape(&rs->shape));
 	return o;
 }

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include "khoscope.h"
 
-#define KHOSCOPE_SCHEMA_VERSION	4
+#define KHOSCOPE_SCHEMA_VERSION	5
 
 /* Which machine and boot the records come from. */
 struct ks_ident {
@@ -85,6 +85,9 @@ struct ks_restore {
 	__u64 extend_ns;
 	int extend_ret;
 	__u64 busy_blocks;
+	__u64 runs;		/* memblock ranges the walk reserved */
+	__u64 bulk_failures;	/* batches of runs reserved one at a time */
+	__u64 runs_one_by_one;	/* their runs */
 	struct ks_shape shape;
 };
 

@@ -21,6 +21,9 @@
  *                          more pages than its area has, or the magic is
  *                          wrong; the next kernel must refuse what is
  *                          wrong and touch nothing beyond it
+ *     reserve_mem NAME fill|check
+ *                          write a pfn pattern into the reserve_mem= region
+ *                          NAME, or check it (-EIO if a page differs)
  *     warn                 a kernel warning (WARN()), nothing else: the
  *                          canary for the tests' checks that no warning
  *                          appeared (tests/vm/warn-canary.sh)
@@ -752,6 +755,38 @@ static int wl_parse_layout(const char *s, enum wl_layout *layout)
 	return 0;
 }
 
+/*
+ * reserve_mem NAME fill|check: write the pfn pattern into the reserve_mem=
+ * region NAME, or check that it is still there. A region handed over by
+ * KHO belongs to its user before the restore walk runs: if the walk left
+ * any of it to the page allocator, filling memory overwrites it.
+ */
+static int wl_cmd_reserve_mem(const char *name, bool fill)
+{
+	phys_addr_t start, size, off;
+	unsigned long bad = 0;
+	void *addr;
+
+	if (!reserve_mem_find_by_name(name, &start, &size)) {
+		pr_err("reserve_mem: no region '%s'\n", name);
+		return -ENOENT;
+	}
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(size)) {
+		pr_err("reserve_mem: region '%s' is not page-aligned\n", name);
+		return -EINVAL;
+	}
+	addr = phys_to_virt(start);
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		if (fill)
+			wl_fill_page(addr + off, PHYS_PFN(start + off));
+		else if (!wl_check_page(addr + off, PHYS_PFN(start + off)))
+			bad++;
+	}
+	pr_info("reserve_mem: region '%s' [%pa+%pa] %s, %lu bad pages\n",
+		name, &start, &size, fill ? "filled" : "checked", bad);
+	return bad ? -EIO : 0;
+}
+
 #define WL_MAX_ARGS 5
 
 static int wl_execute(int argc, char **argv)
@@ -850,6 +885,13 @@ static int wl_execute(int argc, char **argv)
 		}
 		return wl_cmd_corrupt(argv[1]);
 	}
+	if (!strcmp(cmd, "reserve_mem")) {
+		if (argc != 3 || (strcmp(argv[2], "fill") && strcmp(argv[2], "check"))) {
+			pr_err("usage: reserve_mem NAME fill|check\n");
+			return -EINVAL;
+		}
+		return wl_cmd_reserve_mem(argv[1], !strcmp(argv[2], "fill"));
+	}
 	if (!strcmp(cmd, "warn")) {
 		if (argc != 1) {
 			pr_err("usage: warn\n");
@@ -858,7 +900,7 @@ static int wl_execute(int argc, char **argv)
 		WARN(1, "kho_workload: warning on request\n");
 		return 0;
 	}
-	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, tree, record, corrupt, warn)\n",
+	pr_err("unknown command '%s' (folios, pages, vmalloc, unpreserve, absent, tree, record, corrupt, reserve_mem, warn)\n",
 	       cmd);
 	return -EINVAL;
 }

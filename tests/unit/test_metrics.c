@@ -151,7 +151,8 @@ TEST(openmetrics_names_counter_families_without_total_and_ends_with_eof)
 
 TEST(boot_restore_gauges_when_this_kernel_restored)
 {
-	struct ks_restore r = { .valid = true, .retrieve_ns = 4450000, .retrieve_ret = -22 };
+	struct ks_restore r = { .valid = true, .retrieve_ns = 4450000, .retrieve_ret = -22,
+				.runs_one_by_one = 2730 };
 	char *t;
 
 	sample();
@@ -159,6 +160,7 @@ TEST(boot_restore_gauges_when_this_kernel_restored)
 	t = render(false);
 	ASSERT_TRUE(has_line(t, "khoscope_boot_restore_seconds 0.00445"));
 	ASSERT_TRUE(has_line(t, "khoscope_boot_restore_result -22"));
+	ASSERT_TRUE(has_line(t, "khoscope_boot_restore_runs_one_by_one 2730"));
 	free(t);
 }
 

@@ -172,9 +172,20 @@ TEST(parse_restore)
 	ASSERT_EQ(r.retrieve_ns, 1500);
 	ASSERT_EQ(r.extend_ret, -12);
 	ASSERT_EQ(r.busy_blocks, 2);
+	ASSERT_EQ(r.bulk_failures, 0);
 	ASSERT_EQ(r.shape.keys[0], 5);
 	ASSERT_EQ(ks_parse_restore(shape_text, &r), -1);
 	ASSERT_TRUE(!r.valid);
+
+	/* A walk that reserved a failed batch one run at a time (0027 on). */
+	snprintf(text, sizeof(text), "retrieve_ns=1500 retrieve_ret=0 extend_scratch_ns=700 "
+		 "extend_scratch_ret=0 busy_blocks=2 runs=3000 bulk_failures=1 runs_one_by_one=2730\n%s",
+		 shape_text);
+	ASSERT_EQ(ks_parse_restore(text, &r), 0);
+	ASSERT_EQ(r.busy_blocks, 2);
+	ASSERT_EQ(r.runs, 3000);
+	ASSERT_EQ(r.bulk_failures, 1);
+	ASSERT_EQ(r.runs_one_by_one, 2730);
 }
 
 /* A counts record of tree 3: keys by order, nodes by level, the tally then. */
@@ -396,7 +407,7 @@ TEST(json_is_one_line)
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n');
 	ASSERT_TRUE(!strchr(text, '\n') || strchr(text, '\n') == text + strlen(text) - 1);
 	/* Microseconds: 16 significant digits, which a double holds. */
-	ASSERT_TRUE(!strncmp(text, "{\"schema\":4,\"ts\":1700000000.123456,", 35));
+	ASSERT_TRUE(!strncmp(text, "{\"schema\":5,\"ts\":1700000000.123456,", 35));
 	ASSERT_TRUE(strstr(text, "\"count\":4,\"ok\":3,\"errors\":1,"));
 	ASSERT_TRUE(strstr(text, "\"recursion_misses\":3"));
 	ASSERT_TRUE(strstr(text, "{\"min\":1024,\"max\":2047,\"count\":3}"));

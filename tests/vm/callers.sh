@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Per-caller attribution (khoscope --callers, the kho_api event of patch
-# 0020): khoscope runs while a 16 MiB memfd is preserved through
+# 0021): khoscope runs while a 16 MiB memfd is preserved through
 # /dev/liveupdate and the workload driver preserves folios, a range and a
 # vmalloc area and unpreserves half. tests/vm/callers.check compares each
 # caller with what it is known to have preserved, and the sum over callers

@@ -74,9 +74,9 @@ case "$KHOSCOPE_STAGE" in
 	check "boot walk nodes per level = last walk before kexec" "$(flat /tmp/blevels)" "$(flat /tmp/levels)"
 	# The restore walk reserved exactly the preserved pages, each once,
 	# in runs of adjacent keys: never more ranges than keys, one by one
-	# or in bulk (patch 0019). (The caller logged is whichever function
+	# or in bulk (patch 0020). (The caller logged is whichever function
 	# the reservation was inlined into.)
-	dmesg | sed -nE 's/.*(__memblock_reserve|memblock_reserve_noinit_bulk): \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\].* (kho_mem_reserve_runs?|kho_preserved_memory_reserve|kho_mem_retrieve|kho_memory_init)\+.*/\2 \3/p' |
+	dmesg | sed -nE 's/.*(__memblock_reserve|memblock_reserve_noinit_bulk): \[(0x[0-9a-f]+)-(0x[0-9a-f]+)\].* (kho_mem_reserve_runs?|kho_mem_reserve_one|kho_preserved_memory_reserve|kho_mem_retrieve|kho_memory_init)\+.*/\2 \3/p' |
 		while read -r a b; do echo "$((a)) $((b))"; done | sort -n >/tmp/reserved
 	keys=$(sed -n 2p /tmp/stats | field keys)
 	pages=$(sed -n 2p /tmp/stats | field pages)

@@ -16,6 +16,7 @@ struct dentry;
 
 #define DECLARE_FAULT_ATTR(name)	struct fault_attr name = {}
 #define __setup(str, fn)	static int (*__shim_setup_##fn)(char *) __attribute__((unused)) = fn
+#define early_initcall(fn)	static int (*__shim_initcall_##fn)(void) __attribute__((unused)) = fn
 #define late_initcall(fn)	static int (*__shim_initcall_##fn)(void) __attribute__((unused)) = fn
 #define PTR_ERR_OR_ZERO(p)	(IS_ERR(p) ? PTR_ERR(p) : 0)
 
