@@ -30,15 +30,7 @@ case "$KHOSCOPE_STAGE" in
 	check_true "MemTotal ($now kB) is not above the first kernel's ($before kB)" \
 		test "$now" -le "$before"
 
-	# Pages freed while in use would be handed out again: fill 3/4 of
-	# what is available, in a tmpfs file, and free it, twice.
-	mount -o remount,size=90% /tmp
-	for round in 1 2; do
-		avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-		dd if=/dev/zero of=/tmp/fill bs=1M count=$((avail * 3 / 4)) 2>/dev/null
-		check "round $round: filled $((avail * 3 / 4)) MiB of $avail MiB available" "$?" 0
-		rm -f /tmp/fill
-	done
+	check_fill_memory
 	finish
 	;;
 esac

@@ -67,13 +67,7 @@ check_safe_boot() {
 
 	check_true "reserve_mem region khotest revived from KHO" \
 		sh -c "dmesg | grep -q \"Revived memory reservation 'khotest' from KHO\""
-	mount -o remount,size=90% /tmp
-	for round in 1 2; do
-		avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
-		dd if=/dev/zero of=/tmp/fill bs=1M count=$((avail * 3 / 4)) 2>/dev/null
-		check "round $round: filled $((avail * 3 / 4)) MiB of $avail MiB available" "$?" 0
-		rm -f /tmp/fill
-	done
+	check_fill_memory
 	wl_load
 	check_true "the reserve_mem region kept its content" reserve_mem check
 

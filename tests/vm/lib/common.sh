@@ -262,6 +262,19 @@ ks_stop() {
 	section "walk:$run" "/tmp/walk-$run"
 }
 
+# check_fill_memory: fill 3/4 of the available memory, in a tmpfs file, and
+# free it, twice: pages that the kernel freed while they were still in use
+# (or that a handover's owner holds) would be handed out and overwritten.
+check_fill_memory() {
+	mount -o remount,size=90% /tmp
+	for round in 1 2; do
+		avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
+		dd if=/dev/zero of=/tmp/fill bs=1M count=$((avail * 3 / 4)) 2>/dev/null
+		check "round $round: filled $((avail * 3 / 4)) MiB of $avail MiB available" "$?" 0
+		rm -f /tmp/fill
+	done
+}
+
 # section NAME FILE: FILE's contents in the serial log, for the host.
 section() {
 	echo "@@BEGIN $1"
