@@ -51,8 +51,16 @@ TRACKER_CFLAGS	= -g -Wall -Wextra -Wno-unused-parameter -Itests/shim -Itests/tra
 TRACKER_SRCS	= tests/shim/shim.c $(1)/kernel/liveupdate/kho_radix_tree.c
 SANITIZE	:= -fsanitize=address,undefined -fno-omit-frame-pointer
 
+# The restore walk's memblock calls in user space: the patched tree's
+# mm/memblock.c on the kernel's memblock simulator, without its sanitizers,
+# for callgrind (tests/host/memblock-linear.sh, scripts/bench-restore).
+MEMBLOCK_OUT	:= $(BUILD)/memblock
+MEMBLOCK_SIM	:= $(TRACKER_CUR)/tools/testing/memblock
+MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
+		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
+
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools unit tracker bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel guest tools unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -85,6 +93,17 @@ guest: $(GUEST_HELPERS)
 tools: $(KHOSCOPE) $(KHOSCOPE_GUEST) $(USER_OUT)/khoscope-plan
 
 unit: $(UNIT_TESTS)
+
+memblock: $(MEMBLOCK_OUT)/bench_memblock
+
+# The simulator links memblock.c and the kernel headers it needs into its
+# directory, where memblock.c finds the simulator's internal.h.
+$(MEMBLOCK_OUT)/bench_memblock: tests/memblock/bench_memblock.c $(TRACKER_CUR)/mm/memblock.c \
+				$(MEMBLOCK_SRCS) | $(MEMBLOCK_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(MAKE) -s -C $(MEMBLOCK_SIM) include memblock.c >/dev/null
+	$(Q)$(CC) -O2 -g -Wall -I$(MEMBLOCK_SIM) -I$(TRACKER_CUR)/tools/include \
+		-DCONFIG_PHYS_ADDR_T_64BIT -o $@ $< $(MEMBLOCK_SIM)/memblock.c $(MEMBLOCK_SRCS)
 
 tracker: $(TRACKER_OUT)/test_tracker $(TRACKER_OUT)/test_tracker_tsan $(TRACKER_OUT)/fuzz_tracker \
 	 $(TRACKER_OUT)/bench_current $(TRACKER_OUT)/bench_events
@@ -133,7 +152,7 @@ bench-tracing: kernel
 	@echo "bench: wrote $(BUILD)/bench/tracing-overhead.json"
 
 bench-restore: kernel
-	$(Q)$(MAKE) --no-print-directory guest
+	$(Q)$(MAKE) --no-print-directory guest memblock
 	$(Q)scripts/bench-restore
 
 FORCE:
@@ -180,7 +199,7 @@ $(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUES
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
 	$(Q)rm -rf $(GUEST_ROOT) && scripts/guest-libs $@ $(GUEST_ROOT)
 
-$(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT):
+$(BPF_OUT) $(USER_OUT) $(UNIT_OUT) $(TRACKER_OUT) $(MEMBLOCK_OUT):
 	$(Q)mkdir -p $@
 
 $(GUEST_BIN)/%: tests/vm/helpers/%.c | $(GUEST_BIN)
@@ -201,11 +220,11 @@ demo: kernel
 	$(Q)scripts/vm-run --quiet scripts/demo.sh
 
 check: kernel
-	$(Q)$(MAKE) --no-print-directory tools guest unit tracker
+	$(Q)$(MAKE) --no-print-directory tools guest unit tracker memblock
 	$(Q)tests/run
 
 check-host: kernel
-	$(Q)$(MAKE) --no-print-directory tools unit tracker
+	$(Q)$(MAKE) --no-print-directory tools unit tracker memblock
 	$(Q)tests/run --host
 
 check-vm: kernel
