@@ -1,24 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of the restore-walk benchmark ('make bench-restore'): three
-# preserved trees, each handed to the next kernel through a kexec, whose
-# early-boot walks kho/in/restore_stats then reports. Each stage prints one
-# line 'BENCH-RESTORE {json}' for the tree it received:
-#   order0-64M   16384 order-0 folios + 16 order-9 folios
-#   order0-256M  65536 order-0 folios + 64 order-9 folios
+# Guest side of the restore-walk benchmark ('make bench-restore'): preserved
+# trees, each handed to the next kernel through a kexec, whose early-boot
+# walk kho/in/restore_stats then reports. Each stage prints one line
+# 'BENCH-RESTORE {json}' for the tree it received:
+#   order0-16k   16384 scattered order-0 folios (strided: one of every two
+#                allocations kept, at random, so that few are adjacent)
+#   order0-65k   65536 of them
+#   order0-262k  262144 of them (1 GiB preserved, 2 GiB allocated)
+#   order9-4G    2048 order-9 folios (4 GiB: 1M pages in 2048 keys)
 #   mixed        order 0 random, order 3 strided, order 9 random, a 16 MiB
 #                vmalloc area and a 1000-page range
-# plus what test_kho and the driver's own metadata hold. Under TCG the
-# nanoseconds are emulated ones: compare kernels only within one run.
+# plus what test_kho and the driver's own metadata hold. The driver of each
+# next kernel restores, checks and frees what the previous one preserved.
+# Under TCG the nanoseconds are emulated ones: compare kernels only within
+# one run.
 # khoscope-vm-append: test_kho.max_mem=4096
+# khoscope-vm-memory: 6G
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
-# report NAME: the restore statistics of this boot as one JSON line.
+# report NAME: the restore statistics of this boot as one JSON line (runs
+# is null on a kernel without patch 0020).
 report() {
 	stats=$KHO_DEBUGFS/in/restore_stats
 	[ -r "$stats" ] || die "no $stats: was this a KHO boot?"
 	head -n 2 "$stats" | tr '\n' ' ' | awk -v name="$1" '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "BENCH-RESTORE {\"workload\":\"%s\",\"keys\":%s,\"nodes\":%s,", name, v["keys"], v["nodes"]
+		printf "BENCH-RESTORE {\"workload\":\"%s\",\"keys\":%s,\"pages\":%s,\"nodes\":%s,", name, v["keys"], v["pages"], v["nodes"]
+		printf "\"runs\":%s,", ("runs" in v) ? v["runs"] : "null"
 		printf "\"retrieve_ns\":%s,\"retrieve_ret\":%s,", v["retrieve_ns"], v["retrieve_ret"]
 		printf "\"extend_scratch_ns\":%s,\"busy_blocks\":%s}\n", v["extend_scratch_ns"], v["busy_blocks"]
 	}'
@@ -28,19 +36,29 @@ report() {
 case "$KHOSCOPE_STAGE" in
 1)
 	wl_load
-	wl folios 16384 0
-	wl folios 16 9
+	wl folios 16384 0 strided
 	vm-kexec
 	;;
 2)
-	report order0-64M
+	report order0-16k
 	wl_load
-	wl folios 65536 0
-	wl folios 64 9
+	wl folios 65536 0 strided
 	vm-kexec
 	;;
 3)
-	report order0-256M
+	report order0-65k
+	wl_load
+	wl folios 262144 0 strided
+	vm-kexec
+	;;
+4)
+	report order0-262k
+	wl_load
+	wl folios 2048 9
+	vm-kexec
+	;;
+5)
+	report order9-4G
 	wl_load
 	wl folios 4096 0 random
 	wl folios 2048 3 strided
@@ -49,7 +67,7 @@ case "$KHOSCOPE_STAGE" in
 	wl pages 1000
 	vm-kexec
 	;;
-4)
+6)
 	report mixed
 	finish
 	;;
