@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "metrics.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -382,43 +383,61 @@ void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
 		fputs("# EOF\n", f);
 }
 
-/* The temporary file beside @path that a write goes to first. */
-static char *textfile_tmp(const char *path)
+/*
+ * Create the temporary file beside @path that a write goes to first, with a
+ * name no one can predict: mkstemp() opens it O_CREAT | O_EXCL, so a file
+ * or symlink planted at that name makes it pick another, never follow it.
+ * It is 0644 whatever the umask (node_exporter runs as another user).
+ * Returns the descriptor (its name in *@tmp, to be freed) or -errno.
+ */
+static int textfile_create(const char *path, char **tmp)
 {
-	char *tmp;
+	int fd, err;
 
-	return asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0 ? NULL : tmp;
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(*tmp);
+		return err;
+	}
+	if (fchmod(fd, 0644)) {
+		err = -errno;
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		return err;
+	}
+	return fd;
 }
 
 int ks_check_textfile(const char *path)
 {
-	char *tmp = textfile_tmp(path);
-	int fd, err = 0;
+	char *tmp;
+	int fd = textfile_create(path, &tmp);
 
-	if (!tmp)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-	} else {
-		close(fd);
-		unlink(tmp);
-	}
+	if (fd < 0)
+		return fd;
+	close(fd);
+	unlink(tmp);
 	free(tmp);
-	return err;
+	return 0;
 }
 
 int ks_write_textfile(const char *path, const struct ks_metrics *m)
 {
-	char *tmp = textfile_tmp(path);
+	char *tmp;
+	int fd = textfile_create(path, &tmp), err = 0;
 	FILE *f;
-	int err = 0;
 
-	if (!tmp)
-		return -ENOMEM;
-	f = fopen(tmp, "w");
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
+		close(fd);
+		unlink(tmp);
 		free(tmp);
 		return err;
 	}

@@ -198,6 +198,60 @@ TEST(textfile_is_renamed_into_place)
 }
 
 /*
+ * A symlink planted where the temporary file used to go (PATH.PID.tmp, a
+ * name anyone could predict) is not followed: the file it points to keeps
+ * its content, and the textfile is written all the same.
+ */
+TEST(textfile_never_follows_a_planted_symlink)
+{
+	char dir[] = "/tmp/ks-metrics-XXXXXX", path[64], victim[64], planted[96];
+	char buf[16] = "";
+	FILE *f;
+
+	sample();
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/khoscope.prom", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(planted, sizeof(planted), "%s.%d.tmp", path, (int)getpid());
+	f = fopen(victim, "w");
+	ASSERT_TRUE(f);
+	fputs("precious\n", f);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_EQ(symlink(victim, planted), 0);
+
+	ASSERT_EQ(ks_write_textfile(path, &m), 0);
+	ASSERT_EQ(ks_check_textfile(path), 0);
+	f = fopen(victim, "r");
+	ASSERT_TRUE(f);
+	ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	ASSERT_STREQ(buf, "precious\n");
+
+	ASSERT_EQ(unlink(planted), 0);
+	ASSERT_EQ(unlink(victim), 0);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(rmdir(dir), 0);
+}
+
+/* node_exporter runs as another user: the textfile is 0644 under umask 077. */
+TEST(textfile_is_0644_under_umask_077)
+{
+	char dir[] = "/tmp/ks-metrics-XXXXXX", path[64];
+	mode_t old = umask(077);
+	struct stat st;
+
+	sample();
+	ASSERT_TRUE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/khoscope.prom", dir);
+	ASSERT_EQ(ks_write_textfile(path, &m), 0);
+	umask(old);
+	ASSERT_EQ(stat(path, &st), 0);
+	ASSERT_EQ(st.st_mode & 07777, 0644);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(rmdir(dir), 0);
+}
+
+/*
  * The API's callers: 25 functions, so the 20 with the most calls keep
  * their names and the other 5 are summed under caller="other".
  */
