@@ -606,6 +606,7 @@ static struct collector {
  */
 static struct {
 	unsigned int nr;
+	bool warned;		/* that a caller could not be named */
 	__u64 ip[KS_MAX_CALLERS];
 	char name[KS_MAX_CALLERS][sizeof(((struct ks_caller *)0)->name)];
 } symcache;
@@ -625,7 +626,13 @@ static const char *caller_name(__u64 ip, struct ks_ksyms *ksyms, bool *loaded)
 		symcache.nr = 0;	/* modules came and went: start over */
 	i = symcache.nr++;
 	symcache.ip[i] = ip;
-	ks_ksyms_name(ksyms, ip, symcache.name[i], sizeof(symcache.name[i]));
+	if (!ks_ksyms_name(ksyms, ip, symcache.name[i], sizeof(symcache.name[i])) &&
+	    !symcache.warned) {
+		fprintf(stderr, "khoscope: cannot name a caller from /proc/kallsyms "
+			"(addresses hidden by kernel.kptr_restrict, or no CAP_SYSLOG?): "
+			"its calls are counted as caller \"unknown\"\n");
+		symcache.warned = true;
+	}
 	return symcache.name[i];
 }
 

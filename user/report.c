@@ -53,7 +53,10 @@ static int ksym_cmp(const void *a, const void *b)
 {
 	const struct ks_ksym *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	/* At one address, a function sorts last: it names what is there. */
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return !!x->name - !!y->name;
 }
 
 int ks_ksyms_load(struct ks_ksyms *k, const char *path)
@@ -68,10 +71,12 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		char type, name[256], mod[128] = "";
 		unsigned long long addr;
+		bool text;
 		int n;
 
+		/* Hidden addresses (kptr_restrict, no CAP_SYSLOG) read as 0. */
 		n = sscanf(line, "%llx %c %255s %127s", &addr, &type, name, mod);
-		if (n < 3 || (type != 't' && type != 'T') || !addr)
+		if (n < 3 || !addr)
 			continue;
 		if (k->nr == cap) {
 			struct ks_ksym *s;
@@ -85,9 +90,12 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 			}
 			k->syms = s;
 		}
+		/* Other symbols only end the text symbol below them. */
+		text = type == 't' || type == 'T';
 		k->syms[k->nr].addr = addr;
-		if (asprintf(&k->syms[k->nr].name, "%s%s%s", name, n == 4 ? " " : "",
-			     n == 4 ? mod : "") < 0) {
+		k->syms[k->nr].name = NULL;
+		if (text && asprintf(&k->syms[k->nr].name, "%s%s%s", name, n == 4 ? " " : "",
+				     n == 4 ? mod : "") < 0) {
 			fclose(f);
 			ks_ksyms_free(k);
 			return -ENOMEM;
@@ -95,7 +103,8 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 		k->nr++;
 	}
 	fclose(f);
-	qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
+	if (k->nr)
+		qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
 	return 0;
 }
 
@@ -109,11 +118,16 @@ void ks_ksyms_free(struct ks_ksyms *k)
 	memset(k, 0, sizeof(*k));
 }
 
-void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len)
+bool ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len)
 {
 	size_t lo = 0, hi = k->nr;
 
-	/* The last symbol at or below ip. */
+	/*
+	 * @ip is a return address: the call is the byte before it, which may
+	 * end its function. The last symbol at or below that byte names it if
+	 * it is a function's.
+	 */
+	ip--;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
@@ -122,10 +136,12 @@ void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len)
 		else
 			hi = mid;
 	}
-	if (lo)
-		snprintf(buf, len, "%s", k->syms[lo - 1].name);
-	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)ip);
+	if (!lo || !k->syms[lo - 1].name) {
+		snprintf(buf, len, "unknown");
+		return false;
+	}
+	snprintf(buf, len, "%s", k->syms[lo - 1].name);
+	return true;
 }
 
 void ks_counters_add(void *dst, const void *src, size_t size)

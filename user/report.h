@@ -117,7 +117,7 @@ struct ks_memory {
  * since khoscope started: the BPF map's entries of that function summed.
  */
 struct ks_caller {
-	char name[128];		/* "func" or "func [module]", or "0x..." */
+	char name[128];		/* "func" or "func [module]", or "unknown" */
 	__u32 op;		/* the kernel's enum kho_api_op */
 	struct khoscope_caller c;
 };
@@ -128,7 +128,7 @@ struct ks_caller {
 struct ks_ksyms {
 	struct ks_ksym {
 		__u64 addr;
-		char *name;	/* "func" or "func [module]" */
+		char *name;	/* "func" or "func [module]"; NULL if not text */
 	} *syms;
 	size_t nr;
 };
@@ -206,11 +206,13 @@ const char *ks_lost_name(unsigned int i);
 
 /*
  * /proc/kallsyms (or @path): 0, or -errno. ks_ksyms_name() names the
- * function holding @ip ("0x..." if none does).
+ * function that made the call returning to @ip, true; or writes "unknown"
+ * and returns false when no function is known there (kallsyms hidden, or
+ * @ip outside every function's text): no kernel address ever leaves.
  */
 int ks_ksyms_load(struct ks_ksyms *k, const char *path);
 void ks_ksyms_free(struct ks_ksyms *k);
-void ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
+bool ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
 /*
  * @dst += @src for structs made of __u64 counters only (the BPF maps'
  * values), counter by counter.

@@ -8,6 +8,7 @@
  *                                   the schema check in tests/host/
  */
 #include <stdlib.h>
+#include <unistd.h>
 #include "report.h"
 #include "test.h"
 
@@ -280,6 +281,66 @@ TEST(ring_buffer_records)
 	ASSERT_EQ(s.counts[3].ev.keys[2], 4);
 	ASSERT_TRUE(ks_tree_active(&s, 3));
 	ASSERT_TRUE(!ks_tree_active(&s, 4));
+}
+
+/* A kallsyms file holding @text; its path in @path (to be unlinked). */
+static void write_kallsyms(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * Callers are named from return addresses: the call may be the last
+ * instruction of its function, so the address can be the next one's start.
+ * An address past a function's text (the next symbol is data) is unknown.
+ */
+TEST(ksyms_name_the_call_before_a_return_address)
+{
+	char path[] = "/tmp/ks-kallsyms-XXXXXX", buf[128];
+	struct ks_ksyms k;
+
+	write_kallsyms(path, "ffffffff81000000 T first\n"
+			     "ffffffff81000100 t second\n"
+			     "ffffffff81000100 d second_alias_data\n"
+			     "ffffffff81000200 r some_table\n"
+			     "ffffffffc0000000 t modfn\t[kho_workload]\n");
+	ASSERT_EQ(ks_ksyms_load(&k, path), 0);
+	unlink(path);
+	ASSERT_TRUE(ks_ksyms_name(&k, 0xffffffff81000010ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "first");
+	ASSERT_TRUE(ks_ksyms_name(&k, 0xffffffff81000100ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "first");
+	ASSERT_TRUE(ks_ksyms_name(&k, 0xffffffff81000101ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "second");
+	ASSERT_TRUE(ks_ksyms_name(&k, 0xffffffffc0000040ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "modfn [kho_workload]");
+	ASSERT_TRUE(!ks_ksyms_name(&k, 0xffffffff81000280ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "unknown");
+	ASSERT_TRUE(!ks_ksyms_name(&k, 0xffffffff80000000ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "unknown");
+	ks_ksyms_free(&k);
+}
+
+/* kallsyms with hidden addresses (all zero): "unknown", never an address. */
+TEST(ksyms_hidden_name_unknown_never_an_address)
+{
+	char path[] = "/tmp/ks-kallsyms-XXXXXX", buf[128];
+	struct ks_ksyms k;
+
+	write_kallsyms(path, "0000000000000000 T first\n"
+			     "0000000000000000 t second\n");
+	ASSERT_EQ(ks_ksyms_load(&k, path), 0);
+	unlink(path);
+	ASSERT_TRUE(!ks_ksyms_name(&k, 0xffffffff81000010ULL, buf, sizeof(buf)));
+	ASSERT_STREQ(buf, "unknown");
+	ASSERT_TRUE(strstr(buf, "0x") == NULL);
+	ks_ksyms_free(&k);
 }
 
 TEST(snapshot_delta)
