@@ -3,8 +3,8 @@
  * khoscope - per-order latency of KHO preservations and the memory the KHO
  * radix tree takes, from the kho trace events, aggregated in the kernel.
  */
+#include <argp.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,9 +32,7 @@
 #define MAX_INTERVAL	(24 * 3600UL)
 #define TEXTFILE_INTERVAL	15	/* seconds, when --textfile is given none */
 
-static const char usage_text[] =
-"Usage: khoscope [OPTIONS] [INTERVAL [COUNT]]\n"
-"\n"
+static const char argp_doc[] =
 "Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"
 "latency histograms of preserve and unpreserve (timed by the kernel), of the\n"
 "batches of keys the kernel adds or deletes under one lock (per run and per\n"
@@ -44,47 +42,48 @@ static const char usage_text[] =
 "report), checked against the events. Filters choose what is shown;\n"
 "everything is always counted.\n"
 "\n"
-"Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C).\n"
-"\n"
-"Options:\n"
-"  -j, --json            one JSON object per line (NDJSON), for dashboards\n"
-"  -o, --orders LIST     only these page orders, e.g. 0,3,9-10\n"
-"  -O, --ops LIST        only these operations: preserve,unpreserve\n"
-"  -t, --tree ID         tree to show (default: the preserved-memory tree, as\n"
-"                        named by kho/out/radix_tree; 0: every tree, one\n"
-"                        record each; khoscope reads the counts of the\n"
-"                        preserved-memory tree only, so the memory of the\n"
-"                        others is the change since start)\n"
-"  -T, --timestamp       print a timestamp with each text report\n"
-"  -c, --callers         also show the calls of the preservation API since\n"
-"                        start per calling function (kho_api event, patch\n"
-"                        0021): calls, errors, keys, pages, latency; a table\n"
-"                        in text, callers[] in JSON\n"
-"  -p, --prometheus [ADDR:]PORT\n"
-"                        serve /metrics (Prometheus text format, or\n"
-"                        OpenMetrics when the scraper asks for it) on\n"
-"                        ADDR:PORT (ADDR: an IPv4 address or [IPv6]; default:\n"
-"                        every interface); the maps are read at each scrape;\n"
-"                        counters and histograms are cumulative since start;\n"
-"                        every tree, whatever -o/-O/-t choose\n"
-"  -f, --textfile PATH   write the same metrics to PATH (atomically: a\n"
-"                        temporary file, then rename) at every report, for\n"
-"                        node_exporter's textfile collector; INTERVAL\n"
-"                        defaults to 15 s with it\n"
-"  -d, --debugfs DIR     where debugfs is mounted (default /sys/kernel/debug)\n"
-"  -v, --verbose         libbpf debug output on stderr\n"
-"  -h, --help            this help\n"
-"\n"
+"Prints every INTERVAL seconds, COUNT times (default: once, at Ctrl-C)."
+"\v"
 "Examples:\n"
-"  khoscope                 # trace until Ctrl-C, then print histograms and memory\n"
+"  khoscope                 # trace until Ctrl-C, then print histograms\n"
 "  khoscope 1 10            # print every second, ten times\n"
 "  khoscope -o 0,9 5        # orders 0 and 9 only, every 5 seconds\n"
 "  khoscope -O preserve     # show preservations only\n"
 "  khoscope -t 0 5          # every tree, every 5 seconds\n"
 "  khoscope -c              # who preserved what, until Ctrl-C\n"
-"  khoscope --json 1        # NDJSON every second (schema: user/khoscope.schema.json)\n"
+"  khoscope --json 1        # NDJSON every second (user/khoscope.schema.json)\n"
 "  khoscope -p 9464         # serve metrics on port 9464 until Ctrl-C\n"
-"  khoscope -f /var/lib/node_exporter/textfile/khoscope.prom\n";
+"  khoscope -f /var/lib/node_exporter/textfile/khoscope.prom";
+
+static const struct argp_option argp_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object per line (NDJSON), for dashboards", 0 },
+	{ "orders", 'o', "LIST", 0, "Only these page orders, e.g. 0,3,9-10", 0 },
+	{ "ops", 'O', "LIST", 0, "Only these operations: preserve,unpreserve", 0 },
+	{ "tree", 't', "ID", 0,
+	  "Tree to show (default: the preserved-memory tree, as named by "
+	  "kho/out/radix_tree; 0: every tree, one record each; khoscope reads the "
+	  "counts of the preserved-memory tree only, so the memory of the others "
+	  "is the change since start)", 0 },
+	{ "timestamp", 'T', NULL, 0, "Print a timestamp with each text report", 0 },
+	{ "callers", 'c', NULL, 0,
+	  "Also show the calls of the preservation API since start per calling "
+	  "function (kho_api event, patch 0021): calls, errors, keys, pages, "
+	  "latency; a table in text, callers[] in JSON", 0 },
+	{ "prometheus", 'p', "[ADDR:]PORT", 0,
+	  "Serve /metrics (Prometheus text format, or OpenMetrics when the "
+	  "scraper asks for it) on ADDR:PORT (ADDR: a numeric IPv4 address or "
+	  "[IPv6]; default: every interface); the maps are read at each scrape; "
+	  "counters and histograms are cumulative since start; every tree, "
+	  "whatever -o/-O/-t choose", 0 },
+	{ "textfile", 'f', "PATH", 0,
+	  "Write the same metrics to PATH (atomically: a new temporary file, then "
+	  "rename) at every report, for node_exporter's textfile collector; "
+	  "INTERVAL defaults to 15 s with it", 0 },
+	{ "debugfs", 'd', "DIR", 0, "Where debugfs is mounted (default /sys/kernel/debug)", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf debug output on stderr", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
 
 static struct env {
 	bool json;
@@ -109,106 +108,88 @@ static struct env {
 /* SIGINT and SIGTERM stay blocked and are taken with sigtimedwait(). */
 static sigset_t stop_signals;
 
-static int die_usage(const char *fmt, ...)
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	va_list ap;
-
-	fprintf(stderr, "khoscope: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'khoscope --help'.\n");
-	return 2;
-}
-
-static int parse_args(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "orders", required_argument, NULL, 'o' },
-		{ "ops", required_argument, NULL, 'O' },
-		{ "tree", required_argument, NULL, 't' },
-		{ "timestamp", no_argument, NULL, 'T' },
-		{ "debugfs", required_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "prometheus", required_argument, NULL, 'p' },
-		{ "textfile", required_argument, NULL, 'f' },
-		{ "callers", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	char err[256];
 	unsigned long v;
-	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jo:O:t:Td:vp:f:ch", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			env.json = true;
-			break;
-		case 'o':
-			if (ks_parse_orders(optarg, &env.order_mask, err, sizeof(err)))
-				return die_usage("%s", err);
-			break;
-		case 'O':
-			if (ks_parse_ops(optarg, &env.op_mask, err, sizeof(err)))
-				return die_usage("%s", err);
-			break;
-		case 't':
-			if (!strcmp(optarg, "0"))
-				env.tree = 0;
-			else if (ks_parse_positive(optarg, KHOSCOPE_NR_TREES - 1, &v))
-				return die_usage("invalid tree id '%s': 0 (every tree) or 1..%d",
-						 optarg, KHOSCOPE_NR_TREES - 1);
-			else
-				env.tree = v;
-			break;
-		case 'T':
-			env.timestamp = true;
-			break;
-		case 'd':
-			env.debugfs = optarg;
-			break;
-		case 'v':
-			env.verbose = true;
-			break;
-		case 'p':
-			env.prometheus = optarg;
-			break;
-		case 'c':
-			env.callers = true;
-			break;
-		case 'f':
-			if (!*optarg)
-				return die_usage("--textfile needs a file name");
-			env.textfile = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		case ':':
-			return die_usage("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			return die_usage("unknown option '%s'", argv[optind - 1]);
+	switch (key) {
+	case 'j':
+		env.json = true;
+		break;
+	case 'o':
+		if (ks_parse_orders(arg, &env.order_mask, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 'O':
+		if (ks_parse_ops(arg, &env.op_mask, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 't':
+		if (ks_parse_number(arg, KHOSCOPE_NR_TREES - 1, &v))
+			argp_error(state, "invalid tree id '%s': 0 (every tree) or 1..%d",
+				   arg, KHOSCOPE_NR_TREES - 1);
+		env.tree = v;
+		break;
+	case 'T':
+		env.timestamp = true;
+		break;
+	case 'd':
+		env.debugfs = arg;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'p':
+		env.prometheus = arg;
+		break;
+	case 'c':
+		env.callers = true;
+		break;
+	case 'f':
+		if (!*arg)
+			argp_error(state, "--textfile needs a file name");
+		env.textfile = arg;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0) {
+			if (ks_parse_positive(arg, MAX_INTERVAL, &env.interval))
+				argp_error(state, "invalid interval '%s': whole seconds, 1..%lu",
+					   arg, MAX_INTERVAL);
+		} else if (state->arg_num == 1) {
+			if (ks_parse_positive(arg, ~0UL, &env.count))
+				argp_error(state, "invalid count '%s': a positive number", arg);
+		} else {
+			argp_error(state, "unexpected argument '%s'", arg);
 		}
+		break;
+	case ARGP_KEY_END:
+		if (env.textfile && !env.interval)
+			env.interval = TEXTFILE_INTERVAL;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
 	}
-	if (optind < argc) {
-		if (ks_parse_positive(argv[optind], MAX_INTERVAL, &env.interval))
-			return die_usage("invalid interval '%s': whole seconds, 1..%lu",
-					 argv[optind], MAX_INTERVAL);
-		optind++;
-	}
-	if (optind < argc) {
-		if (ks_parse_positive(argv[optind], ~0UL, &env.count))
-			return die_usage("invalid count '%s': a positive number", argv[optind]);
-		optind++;
-	}
-	if (optind < argc)
-		return die_usage("unexpected argument '%s'", argv[optind]);
-	if (env.textfile && !env.interval)
-		env.interval = TEXTFILE_INTERVAL;
 	return 0;
+}
+
+/* Bad input ends here, with one line on stderr and exit status 2. */
+static void parse_args(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = argp_options,
+		.parser = parse_arg,
+		.args_doc = "[INTERVAL [COUNT]]",
+		.doc = argp_doc,
+	};
+
+	/* getopt's messages name argv[0]: the same name as ours. */
+	argv[0] = (char *)"khoscope";
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 }
 
 /*
@@ -254,6 +235,12 @@ static int listen_on(const char *spec, bool *usage)
 		return -1;
 	}
 	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (err == EAI_NONAME) {
+		/* Names are not resolved: an address must not depend on DNS. */
+		fprintf(stderr, "khoscope: invalid --prometheus address '%s': give a numeric "
+			"IPv4 address or [IPv6] address, not a name\n", spec);
+		return -1;
+	}
 	if (err) {
 		fprintf(stderr, "khoscope: invalid --prometheus address '%s': %s\n", spec,
 			gai_strerror(err));
@@ -904,9 +891,7 @@ int main(int argc, char **argv)
 	int err, listen_fd = -1;
 	unsigned int base_tree;
 
-	err = parse_args(argc, argv);
-	if (err)
-		return err;
+	parse_args(argc, argv);
 	if (env.prometheus) {
 		listen_fd = listen_on(env.prometheus, &usage);
 		if (listen_fd < 0)

@@ -5,6 +5,7 @@
  * user/khoscope.schema.json.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -191,16 +192,27 @@ const char *ks_op_name(enum khoscope_op op)
 }
 
 
-int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
+int ks_parse_number(const char *s, unsigned long max, unsigned long *val)
 {
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* Digits only: strtoul() would take spaces, a sign, and wrap "-1". */
+	if (!s || !isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > max)
+	if (errno || *end || v > max)
+		return -1;
+	*val = v;
+	return 0;
+}
+
+int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
+{
+	unsigned long v;
+
+	if (ks_parse_number(s, max, &v) || !v)
 		return -1;
 	*val = v;
 	return 0;
@@ -213,7 +225,7 @@ int ks_parse_positive(const char *s, unsigned long max, unsigned long *val)
 static int for_each_token(const char *s, const char *what, char *err, size_t errlen,
 			  int (*fn)(char *tok, void *ctx, char *err, size_t errlen), void *ctx)
 {
-	char *copy, *tok, *save = NULL;
+	char *copy, *tok, *save;
 	int ret = 0;
 
 	if (!s || !*s) {
@@ -225,8 +237,15 @@ static int for_each_token(const char *s, const char *what, char *err, size_t err
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save))
-		ret = fn(tok, ctx, err, errlen);
+	/* Every item counts: "1,,2" and "," are mistakes, not shorter lists. */
+	for (save = copy; (tok = strsep(&save, ",")) && !ret; ) {
+		if (!*tok) {
+			snprintf(err, errlen, "empty item in %s list '%s'", what, s);
+			ret = -1;
+		} else {
+			ret = fn(tok, ctx, err, errlen);
+		}
+	}
 	free(copy);
 	return ret;
 }
@@ -241,12 +260,12 @@ static int parse_order_range(char *tok, void *ctx, char *err, size_t errlen)
 		*dash = '\0';
 	errno = 0;
 	lo = strtoul(tok, &end, 10);
-	if (!*tok || *end || errno)
+	if (!isdigit((unsigned char)*tok) || *end || errno)
 		goto bad;
 	hi = lo;
 	if (dash) {
 		hi = strtoul(dash + 1, &end, 10);
-		if (!dash[1] || *end || errno)
+		if (!isdigit((unsigned char)dash[1]) || *end || errno)
 			goto bad;
 	}
 	if (lo > hi || hi >= KHOSCOPE_NR_ORDERS) {

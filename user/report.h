@@ -162,9 +162,14 @@ struct ks_report {
 	const struct ks_caller *callers;	/* --callers: shown, or NULL */
 };
 
-/* Option parsing: 0 on success, -1 with a message in err on bad input. */
+/*
+ * Option parsing: 0 on success, -1 with a message in err on bad input.
+ * ks_parse_number() takes decimal digits only, 0..@max; ks_parse_positive()
+ * 1..@max.
+ */
 int ks_parse_orders(const char *s, __u64 *mask, char *err, size_t errlen);
 int ks_parse_ops(const char *s, __u32 *mask, char *err, size_t errlen);
+int ks_parse_number(const char *s, unsigned long max, unsigned long *val);
 int ks_parse_positive(const char *s, unsigned long max, unsigned long *val);
 
 /* Bucket math: slot k of a log2 histogram covers [min, max] inclusive. */

@@ -18,7 +18,37 @@ if ! bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q "btf_tr
 else
 	echo "ok   this host's kernel has the kho events; skipping that check"
 fi
-expect_fail "bad option" "unknown option '--nope'" "$ks" --nope
+# Bad input (argp, as in libbpf-tools): one line, then the hint, exit 2.
+# bad_input DESCRIPTION PATTERN ARG...
+bad_input() {
+	local what=$1 pattern=$2 rc=0
+	shift 2
+	"$ks" "$@" >"$TMP/out" 2>&1 || rc=$?
+	if ((rc != 2)) || ! grep -qE -e "$pattern" "$TMP/out" ||
+	   [[ $(grep -cv "^Try .khoscope --help" "$TMP/out") -ne 1 ]]; then
+		echo "FAIL $what: exit $rc (want 2 and one line matching /$pattern/):"; cat "$TMP/out"; exit 1
+	fi
+	echo "ok   $what (exit 2): $(head -n 1 "$TMP/out")"
+}
+bad_input "unknown long option" "unrecognized option '--nope'" --nope
+bad_input "unknown short option in a group" "invalid option -- 'x'" -xj
+bad_input "an argument to a flag" "option '--json' doesn't allow an argument" --json=1
+bad_input "an ambiguous abbreviation" "option '--t' is ambiguous" --t
+bad_input "a missing argument" "option requires an argument -- 'o'" -o
+bad_input "an empty order list item" "empty item in order list ','" -o ,
+bad_input "an empty item among orders" "empty item in order list '1,,2'" -o 1,,2
+bad_input "a count with a sign after a space" "invalid count ' -1'" 1 " -1"
+bad_input "an interval with a sign" "invalid interval '\+1'" +1
+bad_input "a tree id too large" "invalid tree id '99'" -t 99
+bad_input "a host name for --prometheus" "invalid --prometheus address 'localhost:9464': give a numeric" \
+	-p localhost:9464
+# -t 00 is tree 0 (every tree), as -t 0 is: it gets past the options.
+rc=0
+"$ks" -t 00 >"$TMP/out" 2>&1 || rc=$?
+if ((rc == 2)); then
+	echo "FAIL -t 00 is a usage error:"; cat "$TMP/out"; exit 1
+fi
+echo "ok   -t 00 is taken as -t 0 (exit $rc after the options)"
 
 # --prometheus and --textfile fail at once, before anything is loaded, with
 # one line and nothing left behind (no root needed to get that far).

@@ -96,7 +96,12 @@ TEST(parse_orders)
 	ASSERT_TRUE(strstr(err, "0-23"));
 	ASSERT_EQ(ks_parse_orders("5-3", &mask, err, sizeof(err)), -1);
 	ASSERT_EQ(ks_parse_orders("x", &mask, err, sizeof(err)), -1);
-	ASSERT_EQ(ks_parse_orders("1,,2", &mask, err, sizeof(err)), 0);
+	ASSERT_EQ(ks_parse_orders("1,,2", &mask, err, sizeof(err)), -1);
+	ASSERT_EQ(ks_parse_orders(",", &mask, err, sizeof(err)), -1);
+	ASSERT_STREQ(err, "empty item in order list ','");
+	ASSERT_EQ(ks_parse_orders("1,", &mask, err, sizeof(err)), -1);
+	ASSERT_EQ(ks_parse_orders(" 1", &mask, err, sizeof(err)), -1);
+	ASSERT_EQ(ks_parse_orders("1-+2", &mask, err, sizeof(err)), -1);
 	ASSERT_EQ(ks_parse_orders("", &mask, err, sizeof(err)), -1);
 	ASSERT_EQ(ks_parse_orders("3-", &mask, err, sizeof(err)), -1);
 	ASSERT_EQ(ks_parse_orders("-3", &mask, err, sizeof(err)), -1);
@@ -127,6 +132,13 @@ TEST(parse_positive)
 	ASSERT_EQ(ks_parse_positive("1x", 100, &v), -1);
 	ASSERT_EQ(ks_parse_positive("", 100, &v), -1);
 	ASSERT_EQ(ks_parse_positive("99999999999999999999999", ~0UL, &v), -1);
+	/* strtoul() alone reads " -1" as ULONG_MAX. */
+	ASSERT_EQ(ks_parse_positive(" -1", ~0UL, &v), -1);
+	ASSERT_EQ(ks_parse_positive(" 1", ~0UL, &v), -1);
+	ASSERT_EQ(ks_parse_positive("+1", ~0UL, &v), -1);
+	ASSERT_EQ(ks_parse_number("00", 100, &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(ks_parse_number("0x1", 100, &v), -1);
 }
 
 static const char shape_text[] =
