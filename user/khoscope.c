@@ -72,7 +72,8 @@ static const struct argp_option argp_options[] = {
 	{ "prometheus", 'p', "[ADDR:]PORT", 0,
 	  "Serve /metrics (Prometheus text format, or OpenMetrics when the "
 	  "scraper asks for it) on ADDR:PORT (ADDR: a numeric IPv4 address or "
-	  "[IPv6]; default: every interface); the maps are read at each scrape; "
+	  "[IPv6]; default: 127.0.0.1, this host only; 0.0.0.0 for every IPv4 "
+	  "interface); the maps are read at each scrape; "
 	  "counters and histograms are cumulative since start; every tree, "
 	  "whatever -o/-O/-t choose", 0 },
 	{ "textfile", 'f', "PATH", 0,
@@ -234,7 +235,8 @@ static int listen_on(const char *spec, bool *usage)
 		fprintf(stderr, "khoscope: invalid --prometheus port in '%s': 1..65535\n", spec);
 		return -1;
 	}
-	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	/* Not every interface unless asked: the endpoint has no authentication. */
+	err = getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &ai);
 	if (err == EAI_NONAME) {
 		/* Names are not resolved: an address must not depend on DNS. */
 		fprintf(stderr, "khoscope: invalid --prometheus address '%s': give a numeric "

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# khoscope serves /metrics (--prometheus 9464) while the workload driver
+# khoscope serves /metrics (--prometheus 0.0.0.0:9464) while the workload driver
 # preserves known amounts. Run by tests/vm/prometheus.host, which forwards
 # a port on the host's 127.0.0.1 to 9464 here and runs a real Prometheus
 # against it: it watches this log for "prometheus-scenario: workload done"
@@ -16,7 +16,7 @@ wl_load
 # No interval: the one JSON record at the end covers the whole run, as the
 # cumulative histograms do.
 run=prom
-khoscope --prometheus 9464 --json >/tmp/prom.out 2>/tmp/prom.err &
+khoscope --prometheus 0.0.0.0:9464 --json >/tmp/prom.out 2>/tmp/prom.err &
 ks_pid=$!
 i=0
 until wget -q -O /tmp/first "$URL" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
