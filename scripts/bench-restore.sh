@@ -3,11 +3,11 @@
 # trees, each handed to the next kernel through a kexec, whose early-boot
 # walk kho/in/restore_stats then reports. Each stage prints one line
 # 'BENCH-RESTORE {json}' for the tree it received:
+#   order9-4G    2048 order-9 folios (4 GiB: 1M pages in 2048 keys)
 #   order0-16k   16384 scattered order-0 folios (strided: one of every two
 #                allocations kept, at random, so that few are adjacent)
 #   order0-65k   65536 of them
 #   order0-262k  262144 of them (1 GiB preserved, 2 GiB allocated)
-#   order9-4G    2048 order-9 folios (4 GiB: 1M pages in 2048 keys)
 #   mixed        order 0 random, order 3 strided, order 9 random, a 16 MiB
 #                vmalloc area and a 1000-page range
 # plus what test_kho and the driver's own metadata hold. The driver of each
@@ -33,32 +33,33 @@ report() {
 	[ "$(field retrieve_ret <"$stats")" = 0 ] || die "the restore walk failed: $(head -n 1 "$stats")"
 }
 
+# The large folios go first, while memory is not yet fragmented.
 case "$KHOSCOPE_STAGE" in
 1)
+	wl_load
+	wl folios 2048 9
+	vm-kexec
+	;;
+2)
+	report order9-4G
 	wl_load
 	wl folios 16384 0 strided
 	vm-kexec
 	;;
-2)
+3)
 	report order0-16k
 	wl_load
 	wl folios 65536 0 strided
 	vm-kexec
 	;;
-3)
+4)
 	report order0-65k
 	wl_load
 	wl folios 262144 0 strided
 	vm-kexec
 	;;
-4)
-	report order0-262k
-	wl_load
-	wl folios 2048 9
-	vm-kexec
-	;;
 5)
-	report order9-4G
+	report order0-262k
 	wl_load
 	wl folios 4096 0 random
 	wl folios 2048 3 strided
