@@ -884,7 +884,7 @@ int main(int argc, char **argv)
 	struct ks_metrics *metrics = NULL;
 	struct ks_ident ident;
 	struct MHD_Daemon *httpd = NULL;
-	__u64 start_ns, last_ns;
+	__u64 start_ns, next_ns, last_collect_ns;
 	unsigned long printed = 0;
 	bool exiting = false, usage, api;
 	struct btf *btf;
@@ -982,6 +982,8 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	/* Counting starts here: the first report covers the time from now. */
+	start_ns = now_ns(CLOCK_MONOTONIC);
 	if (take_baseline(rb, acc, &base, &base_tree)) {
 		err = 1;
 		goto cleanup;
@@ -1009,17 +1011,20 @@ int main(int argc, char **argv)
 	if (!env.json)
 		print_header(&base, &restore);
 
-	start_ns = last_ns = now_ns(CLOCK_MONOTONIC);
+	/* Reports follow a fixed schedule, start + k * INTERVAL: none drifts. */
+	next_ns = last_collect_ns = start_ns;
 	while (!exiting) {
 		struct ks_report report;
+		__u64 collect_ns;
 		bool final;
 
-		exiting = wait_for_stop(env.interval ?
-					last_ns + env.interval * 1000000000ULL : 0);
+		next_ns += env.interval * 1000000000ULL;
+		exiting = wait_for_stop(env.interval ? next_ns : 0);
 		final = exiting || (env.count && printed + 1 >= env.count);
 
 		/* The longest walk is per interval: the next one starts afresh. */
 		err = collect(cur, progs, &nr_progs, true);
+		collect_ns = now_ns(CLOCK_MONOTONIC);
 		if (err < 0) {
 			fprintf(stderr, "khoscope: failed to read BPF maps: %s\n", strerror(-err));
 			err = 1;
@@ -1040,7 +1045,9 @@ int main(int argc, char **argv)
 
 		memset(&report, 0, sizeof(report));
 		report.ts_ns = now_ns(CLOCK_REALTIME);
-		report.interval_ns = now_ns(CLOCK_MONOTONIC) - (env.interval ? last_ns : start_ns);
+		/* What the delta covers: from the last collection to this one. */
+		report.interval_ns = collect_ns - last_collect_ns;
+		last_collect_ns = collect_ns;
 		report.final = final;
 		report.delta = delta;
 		report.total = cur;
@@ -1056,6 +1063,7 @@ int main(int argc, char **argv)
 			report.nr_callers = nr_callers;
 		}
 
+		clearerr(stdout);
 		for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 			if (env.tree ? t != (unsigned int)env.tree :
 			    !ks_tree_active(cur, t) && t != base_tree)
@@ -1065,8 +1073,22 @@ int main(int argc, char **argv)
 			print_record(&report);
 		}
 		*prev = *cur;
-		last_ns = now_ns(CLOCK_MONOTONIC);
 		printed++;
+		/*
+		 * SIGPIPE is ignored (a scraper may hang up on the server): a
+		 * reader of stdout that went away shows as EPIPE here, and ends
+		 * the run as Ctrl-C does, with status 0.
+		 */
+		if (ferror(stdout)) {
+			/* Every record ends with a fflush(): errno is its error. */
+			int werr = errno;
+
+			if (werr == EPIPE)
+				break;
+			fprintf(stderr, "khoscope: cannot write the report: %s\n", strerror(werr));
+			err = 1;
+			goto cleanup;
+		}
 		if (final)
 			break;
 	}

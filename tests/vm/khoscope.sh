@@ -45,6 +45,28 @@ wl folios 30 1
 wl unpreserve 20
 ks_stop
 
+# A reader that goes away ends khoscope within two intervals, with status
+# 0 ("khoscope -j 1 | head -n 1"): SIGPIPE is ignored for the server's
+# sake, so the failed write must end the run.
+rm -f /tmp/ks.fifo
+mkfifo /tmp/ks.fifo
+khoscope -j 1 >/tmp/ks.fifo 2>/tmp/pipe.err &
+pid=$!
+head -n 1 </tmp/ks.fifo >/tmp/pipe.first
+t0=$(date +%s)
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+t1=$(date +%s)
+if kill -0 "$pid" 2>/dev/null; then
+	kill -INT "$pid"
+	check "khoscope ends when its reader goes away" running exited
+fi
+wait "$pid"
+check "khoscope after its reader went away exits 0" "$?" 0
+check_true "khoscope ended within two intervals of its reader" test $((t1 - t0)) -le 3
+check_true "the reader got a record" grep -q '"schema"' /tmp/pipe.first
+check "nothing on stderr after the reader went away" "$(cat /tmp/pipe.err)" ""
+
 # Bad tree ids are refused.
 khoscope -t 99 >/tmp/bad.out 2>&1
 check "-t 99 exits 2" "$?" 2
