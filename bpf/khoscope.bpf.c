@@ -189,6 +189,7 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 		record_error(op, order, ret, tree_id);
 		return 0;
 	}
+	hist->ok++;
 	if (!changed) {
 		hist->unchanged++;
 		return 0;
@@ -397,6 +398,7 @@ int BPF_PROG(kho_api, enum kho_api_op op, unsigned long caller, unsigned long pa
 	c->slots[slot_of(duration_ns)]++;
 	c->calls++;
 	c->errors += ret != 0;
+	c->ok += ret == 0;
 	c->pages += pages;
 	c->keys += keys;
 	c->sum_ns += duration_ns;

@@ -105,12 +105,11 @@ static void print_calls(FILE *f, const struct ks_metrics *m, bool om, enum khosc
 			continue;
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 			const struct khoscope_hist *h = &m->total->hist[t][op][o];
-			__u64 calls = ks_hist_calls(h);
-
-			if (!calls)
+			/* Raw counters only: a series never goes backwards. */
+			if (!h->ok && !h->errors)
 				continue;
 			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"ok\"} %llu\n",
-				name, t, o, (unsigned long long)(calls - h->errors));
+				name, t, o, (unsigned long long)h->ok);
 			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"error\"} %llu\n",
 				name, t, o, (unsigned long long)h->errors);
 		}
@@ -341,7 +340,7 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 			case 0:
 				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"ok\"} %llu\n",
 					families[fam][0], c->name, op,
-					(unsigned long long)(c->c.calls - c->c.errors));
+					(unsigned long long)c->c.ok);
 				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"error\"} %llu\n",
 					families[fam][0], c->name, op,
 					(unsigned long long)c->c.errors);

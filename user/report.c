@@ -887,7 +887,7 @@ static json_object *json_hist(const struct khoscope_hist *h, unsigned int order)
 
 	json_u64(o, "order", order);
 	json_u64(o, "count", calls);
-	json_u64(o, "ok", calls - h->errors);
+	json_u64(o, "ok", h->ok);
 	json_u64(o, "errors", h->errors);
 	json_u64(o, "unchanged", h->unchanged);
 	json_u64(o, "untimed", h->untimed);

@@ -40,6 +40,7 @@ static void sample(void)
 		h->sum_ns += ns[i];
 	}
 	h->errors = 1;
+	h->ok = 4;
 	snap.tally[1].added[0] = 4;
 	snap.tally[1].alloc[0] = 1;
 	/* The last read of the counts: the baseline plus what the events saw. */
@@ -173,6 +174,47 @@ TEST(accept_header_negotiation)
 					 "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
 }
 
+/*
+ * A per-CPU element copied while its program updates it can show the new
+ * errors beside the old slots (BPF bumps slots first): 5 calls in the slots,
+ * 6 errors. The ok series comes from its own counter, so it shows 0, not
+ * calls - errors wrapped to 2^64 - 1; and the next, complete copy only
+ * moves it forward.
+ */
+TEST(torn_snapshot_never_wraps_or_goes_back)
+{
+	struct khoscope_hist *h = &snap.hist[1][KHOSCOPE_OP_PRESERVE][0];
+	struct ks_caller c = { .name = "fn [mod]", .op = 0 };
+	char *t;
+
+	sample();
+	memset(h, 0, sizeof(*h));
+	h->slots[3] = 5;
+	h->errors = 6;
+	c.c.calls = 5;
+	c.c.errors = 6;
+	m.callers = &c;
+	m.nr_callers = 1;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"error\"} 6"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",op=\"preserve_folio\",result=\"ok\"} 0"));
+	ASSERT_TRUE(strstr(t, "18446744073709551615") == NULL);
+	free(t);
+
+	/* The program finished: slots caught up, ok counted its own call. */
+	h->slots[3] = 7;
+	h->ok = 1;
+	c.c.calls = 7;
+	c.c.ok = 1;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",op=\"preserve_folio\",result=\"ok\"} 1"));
+	free(t);
+	m.callers = NULL;
+	m.nr_callers = 0;
+}
+
 TEST(textfile_is_renamed_into_place)
 {
 	char dir[] = "/tmp/ks-metrics-XXXXXX", path[64], missing[80];
@@ -266,6 +308,7 @@ TEST(callers_are_bounded_with_other)
 		snprintf(callers[i].name, sizeof(callers[i].name), "fn%02u [mod]", i);
 		callers[i].op = 0;	/* preserve_folio */
 		callers[i].c.calls = 100 + i;	/* fn00..fn04 have the fewest */
+		callers[i].c.ok = 100 + i;
 		callers[i].c.keys = 100 + i;
 		callers[i].c.pages = 2 * (100 + i);
 		callers[i].c.sum_ns = 1000;

@@ -425,6 +425,7 @@ static void sample(struct ks_snapshot *d, struct ks_memory *m, struct ks_restore
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[10] = 3;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].slots[12] = 1;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].errors = 1;
+	d->hist[1][KHOSCOPE_OP_PRESERVE][0].ok = 3;
 	d->hist[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 8000;
 	d->hist[1][KHOSCOPE_OP_UNPRESERVE][9].slots[KHOSCOPE_NR_SLOTS - 1] = 1;
 	d->nr_errors = 1;
