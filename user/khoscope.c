@@ -771,6 +771,13 @@ static int collect(struct ks_snapshot *out, struct ks_prog *progs, unsigned int 
  * Every tree with something to show, whatever -o, -O and -t choose, and
  * the API's @nr callers if the kho_api programs are loaded.
  */
+/*
+ * The callers with a label of their own, for the whole run: the server's
+ * thread and the textfile writer share them, one exposition at a time.
+ */
+static struct ks_caller_labels caller_labels;
+static pthread_mutex_t labels_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 			 const struct ks_caller *callers, unsigned int nr)
 {
@@ -782,6 +789,7 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 	if (col.api) {
 		m->callers = callers;
 		m->nr_callers = nr;
+		m->labels = &caller_labels;
 	}
 	for (t = 1; t < KHOSCOPE_NR_TREES; t++) {
 		m->shown[t] = ks_tree_active(total, t) || t == col.base->ev.tree;
@@ -848,7 +856,9 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 	fill_metrics(m, snap, callers, col.api ? read_callers(callers) : 0);
 	f = open_memstream(&body, &len);
 	if (f) {
+		pthread_mutex_lock(&labels_lock);
 		ks_print_metrics(f, m, om);
+		pthread_mutex_unlock(&labels_lock);
 		fclose(f);
 	}
 	free(snap);
@@ -1037,7 +1047,9 @@ int main(int argc, char **argv)
 			nr_callers = read_callers(callers);
 		if (env.textfile) {
 			fill_metrics(metrics, cur, callers, nr_callers);
+			pthread_mutex_lock(&labels_lock);
 			err = ks_write_textfile(env.textfile, metrics);
+			pthread_mutex_unlock(&labels_lock);
 			if (err)
 				fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
 					env.textfile, strerror(-err));

@@ -288,16 +288,29 @@ static void print_restore(FILE *f, const struct ks_metrics *m, bool om)
 		(unsigned long long)r->runs_one_by_one);
 }
 
+/* The busiest first; ties by name, so that the order never depends on a map's. */
 static int caller_calls_cmp(const void *a, const void *b)
 {
 	const struct ks_caller *x = a, *y = b;
 
-	return x->c.calls > y->c.calls ? -1 : x->c.calls < y->c.calls;
+	if (x->c.calls != y->c.calls)
+		return x->c.calls > y->c.calls ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool labelled(const struct ks_caller_labels *l, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (!strcmp(l->name[i], name))
+			return true;
+	return false;
 }
 
 /*
  * The API calls per caller and operation. The label's values are bounded:
- * the KS_METRICS_MAX_CALLERS callers with the most calls keep their name,
+ * KS_METRICS_MAX_CALLERS callers keep their name (see ks_caller_labels),
  * the rest are summed under "other".
  */
 static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
@@ -308,7 +321,8 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 		{ "khoscope_api_pages", "Pages those calls asked for." },
 		{ "khoscope_api_seconds", "Time those calls took, as the kernel timed them." },
 	};
-	unsigned int i, j, nr = 0, nr_by_name = 0, top, fam;
+	unsigned int i, j, nr = 0, nr_by_name = 0, fam;
+	struct ks_caller_labels once = {}, *labels;
 	struct ks_caller *by_name, *merged;
 
 	if (!m->callers)
@@ -322,13 +336,18 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 		nr_by_name = ks_callers_add(by_name, nr_by_name, m->callers[i].name, 0,
 					    &m->callers[i].c);
 	qsort(by_name, nr_by_name, sizeof(*by_name), caller_calls_cmp);
-	top = nr_by_name < KS_METRICS_MAX_CALLERS ? nr_by_name : KS_METRICS_MAX_CALLERS;
+	labels = m->labels ?: &once;
+	for (j = 0; j < nr_by_name && labels->nr < KS_METRICS_MAX_CALLERS; j++) {
+		if (labelled(labels, by_name[j].name))
+			continue;
+		snprintf(labels->name[labels->nr++], sizeof(labels->name[0]), "%s",
+			 by_name[j].name);
+	}
 	for (i = 0; i < m->nr_callers; i++) {
 		const struct ks_caller *c = &m->callers[i];
 
-		for (j = 0; j < top && strcmp(by_name[j].name, c->name); j++)
-			;
-		nr = ks_callers_add(merged, nr, j < top ? c->name : "other", c->op, &c->c);
+		nr = ks_callers_add(merged, nr, labelled(labels, c->name) ? c->name : "other",
+				    c->op, &c->c);
 	}
 	for (fam = 0; fam < ARRAY_SIZE(families); fam++) {
 		family(f, om, families[fam][0], "counter", families[fam][1]);

@@ -24,10 +24,25 @@ struct ks_metrics {
 	/* Calls of the preservation API per caller (NULL: no kho_api event). */
 	const struct ks_caller *callers;
 	unsigned int nr_callers;
+	/* The callers that have a label of their own, kept across expositions. */
+	struct ks_caller_labels *labels;
 };
 
 /* Callers named in the metrics; the others are summed as caller="other". */
 #define KS_METRICS_MAX_CALLERS	20
+
+/*
+ * Labels are sticky: the first KS_METRICS_MAX_CALLERS callers seen keep
+ * theirs for the whole run (the busiest first, then by name, among those
+ * first seen together), so that no count moves from one series to another
+ * and caller="other" only grows. Zeroed at start; the ks_print_metrics()
+ * calls that share it must not run at once. With labels NULL, each
+ * exposition names its busiest callers on its own.
+ */
+struct ks_caller_labels {
+	unsigned int nr;
+	char name[KS_METRICS_MAX_CALLERS][sizeof(((struct ks_caller *)0)->name)];
+};
 
 /*
  * Does an Accept header ask for OpenMetrics? (Prometheus sends it first in

@@ -335,6 +335,57 @@ TEST(callers_are_bounded_with_other)
 	m.callers = NULL;
 }
 
+/*
+ * The issue's example: 25 callers, 20 with labels; caller x (fn00, the
+ * quietest) goes from 50 to 200 calls, more than any other. Its calls stay
+ * in caller="other", which only grows (90 -> 240), and every labelled
+ * series keeps its name; ranked again at each scrape, x took fn24's label
+ * and other went from 90 calls of x and 4 others to 140 of fn24 and the
+ * same 4. Callers tied on calls are labelled by name, whatever their order.
+ */
+TEST(caller_labels_stay_across_scrapes)
+{
+	static struct ks_caller callers[25];
+	struct ks_caller_labels labels = {};
+	unsigned int i;
+	char *t;
+
+	sample();
+	for (i = 0; i < 25; i++) {
+		/* In reverse, as a hash map may hand them over. */
+		struct ks_caller *c = &callers[24 - i];
+
+		snprintf(c->name, sizeof(c->name), "fn%02u", i);
+		c->op = 0;
+		c->c.calls = c->c.ok = i < 5 ? 10 : 100;
+	}
+	callers[24].c.calls = callers[24].c.ok = 50;	/* fn00: x */
+	m.callers = callers;
+	m.nr_callers = 25;
+	m.labels = &labels;
+	t = render(false);
+	/* fn00 (50), fn01..fn04 (10 each): other = 90; fn05..fn24 labelled. */
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 90"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn05\",op=\"preserve_folio\",result=\"ok\"} 100"));
+	ASSERT_EQ(labels.nr, KS_METRICS_MAX_CALLERS);
+	free(t);
+
+	callers[24].c.calls = callers[24].c.ok = 200;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 240"));
+	ASSERT_TRUE(strstr(t, "caller=\"fn00\"") == NULL);
+	for (i = 5; i < 25; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "khoscope_api_calls_total{caller=\"fn%02u\","
+			 "op=\"preserve_folio\",result=\"ok\"} 100", i);
+		ASSERT_TRUE(has_line(t, line));
+	}
+	free(t);
+	m.callers = NULL;
+	m.labels = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--emit")) {
