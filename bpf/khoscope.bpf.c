@@ -174,6 +174,9 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 
 	if (tree_id >= KHOSCOPE_NR_TREES || order >= KHOSCOPE_NR_ORDERS) {
 		count_overflow(tree_id, order);
+		/* An invalid key fails (-ERANGE): an error, whatever its order. */
+		if (ret && tree_id < KHOSCOPE_NR_TREES)
+			record_error(op, order, ret, tree_id);
 		return 0;
 	}
 	idx = (tree_id * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order;
@@ -181,9 +184,13 @@ static __always_inline int handle_key_end(__u32 tree_id, __u64 key, int ret,
 	if (!hist)
 		return 0;
 
-	hist->slots[slot_of(duration_ns)]++;
-	hist->sum_ns += duration_ns;
-	hist->untimed += GT_BIT(1, duration_ns);	/* duration_ns == 0 */
+	/* A call the kernel did not time has no place in the histogram. */
+	if (duration_ns) {
+		hist->slots[slot_of(duration_ns)]++;
+		hist->sum_ns += duration_ns;
+	} else {
+		hist->untimed++;
+	}
 	if (ret) {
 		hist->errors++;
 		record_error(op, order, ret, tree_id);

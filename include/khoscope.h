@@ -36,17 +36,18 @@ enum khoscope_op {
 /*
  * hists[] index: (tree * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order,
  * single-key calls. Only the program of op writes an element, so its
- * per-CPU copy needs no atomics. Calls = the sum of slots[]. ok and errors
- * are counted on their own: a reader copies a per-CPU element while the
- * program updates it field by field, so a figure derived from two fields
- * (calls - errors) could go backwards or wrap; each raw counter never does.
+ * per-CPU copy needs no atomics. Calls = the sum of slots[] + untimed. ok
+ * and errors are counted on their own: a reader copies a per-CPU element
+ * while the program updates it field by field, so a figure derived from
+ * two fields (calls - errors) could go backwards or wrap; a raw counter
+ * never does.
  */
 struct khoscope_hist {
-	__u64 slots[KHOSCOPE_NR_SLOTS];	/* every call by duration; untimed in slot 0 */
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* timed calls by duration, log2 ns */
 	__u64 sum_ns;
 	__u64 errors;		/* calls that returned an error */
 	__u64 ok;		/* calls that returned 0 */
-	__u64 untimed;		/* calls the kernel did not time (duration 0) */
+	__u64 untimed;		/* calls the kernel did not time: in no slot */
 	__u64 unchanged;	/* successful calls that changed nothing */
 };
 

@@ -375,8 +375,8 @@ unsigned int ks_slot_of(__u64 value)
 	return slot < KHOSCOPE_NR_SLOTS ? slot : KHOSCOPE_NR_SLOTS - 1;
 }
 
-/* Calls are the sum of the buckets, so the two always agree. */
-__u64 ks_hist_calls(const struct khoscope_hist *h)
+/* Timed calls are the sum of the buckets, so the two always agree. */
+__u64 ks_hist_timed(const struct khoscope_hist *h)
 {
 	__u64 n = 0;
 	unsigned int s;
@@ -384,6 +384,12 @@ __u64 ks_hist_calls(const struct khoscope_hist *h)
 	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
 		n += h->slots[s];
 	return n;
+}
+
+/* Every call: the timed ones and those the kernel did not time. */
+__u64 ks_hist_calls(const struct khoscope_hist *h)
+{
+	return ks_hist_timed(h) + h->untimed;
 }
 
 /* Parse name=value pairs of one line into the shape or restore record. */
@@ -657,9 +663,18 @@ static bool shown(const struct ks_report *r, unsigned int op, unsigned int order
 	       (r->op_mask & (1U << op)) && (r->order_mask & (1ULL << order));
 }
 
+/*
+ * An error of an order outside the histograms (an invalid key, -ERANGE) is
+ * shown unless -o chose orders: it belongs to none of them.
+ */
 static bool error_shown(const struct ks_report *r, const struct ks_error *e)
 {
-	return e->key.tree == r->tree && shown(r, e->key.op, e->key.order);
+	if (e->key.tree != r->tree)
+		return false;
+	if (e->key.order >= KHOSCOPE_NR_ORDERS)
+		return e->key.op < KHOSCOPE_NR_OPS && (r->op_mask & (1U << e->key.op)) &&
+		       r->order_mask == ~0ULL;
+	return shown(r, e->key.op, e->key.order);
 }
 
 static __u64 total_lost(const struct ks_snapshot *d)
@@ -755,7 +770,9 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			any = true;
 			fprintf(f, "\n%s, order %u: %llu calls, %llu errors, avg ",
 				op_names[op], o, calls, h->errors);
-			print_human_ns(f, (double)h->sum_ns / calls);
+			/* The average of the timed calls, as the histogram shows. */
+			print_human_ns(f, ks_hist_timed(h) ?
+				       (double)h->sum_ns / ks_hist_timed(h) : 0);
 			fprintf(f, ", total ");
 			print_human_ns(f, (double)h->sum_ns);
 			if (h->unchanged)

@@ -176,7 +176,8 @@ int ks_parse_positive(const char *s, unsigned long max, unsigned long *val);
 __u64 ks_slot_min(unsigned int slot);
 __u64 ks_slot_max(unsigned int slot);
 unsigned int ks_slot_of(__u64 value);
-__u64 ks_hist_calls(const struct khoscope_hist *h);
+__u64 ks_hist_calls(const struct khoscope_hist *h);	/* timed + untimed */
+__u64 ks_hist_timed(const struct khoscope_hist *h);	/* the sum of slots[] */
 __u64 ks_batch_holds(const struct khoscope_batch *b);
 /*
  * The @pct-th percentile (0 < @pct <= 100) of the values counted in log2

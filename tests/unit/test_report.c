@@ -465,6 +465,42 @@ static char *capture_json(const struct ks_report *rep)
 	return buf;
 }
 
+/*
+ * A call the kernel did not time counts as a call but stays out of the
+ * histogram, its percentiles and its average; an invalid key's error
+ * (-ERANGE, an order past the histograms) is shown unless -o chose orders.
+ */
+TEST(untimed_calls_and_invalid_keys_are_where_a_user_looks)
+{
+	struct ks_snapshot d;
+	struct ks_memory m;
+	struct ks_restore r;
+	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
+				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
+				 .order_mask = ~0ULL, .op_mask = ~0U };
+	struct khoscope_hist *h = &d.hist[1][KHOSCOPE_OP_PRESERVE][0];
+	char *text;
+
+	sample(&d, &m, &r);
+	h->untimed = 2;
+	h->ok += 2;
+	d.nr_errors = 2;
+	d.errors[1].key = (struct khoscope_error_key){ .op = 0, .order = 40, .err = -34, .tree = 1 };
+	d.errors[1].count = 1;
+	ASSERT_EQ(ks_hist_calls(h), 6);
+	ASSERT_EQ(ks_hist_timed(h), 4);
+	text = capture_json(&rep);
+	ASSERT_TRUE(strstr(text, "\"count\":6,\"ok\":5,\"errors\":1,"));
+	ASSERT_TRUE(strstr(text, "\"untimed\":2,"));
+	ASSERT_TRUE(strstr(text, "{\"op\":\"preserve\",\"order\":40,\"errno\":34,\"count\":1}"));
+	free(text);
+
+	rep.order_mask = 1;	/* -o 0 */
+	text = capture_json(&rep);
+	ASSERT_TRUE(!strstr(text, "\"order\":40"));
+	free(text);
+}
+
 TEST(json_is_one_line)
 {
 	static struct ks_snapshot d;
