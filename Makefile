@@ -37,6 +37,7 @@ USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lpthread
 GUEST_ROOT	:= $(BUILD)/guest/root
 UNIT_OUT	:= $(BUILD)/unit
 UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,undefined \
+		   -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
 UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits
 

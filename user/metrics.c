@@ -222,8 +222,8 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
 			if (order_used(m, t, o))
 				fprintf(f, "khoscope_preserved_bytes{tree=\"%u\",order=\"%u\"} %lld\n",
-					t, o, (long long)(m->memory[t].keys[o] <<
-							  (o + KHOSCOPE_PAGE_SHIFT)));
+					t, o, (long long)m->memory[t].keys[o] *
+					(1LL << (o + KHOSCOPE_PAGE_SHIFT)));
 	family(f, om, "khoscope_node_bytes", "gauge",
 	       "Bytes of node pages a KHO radix tree takes, by level (0: bitmaps).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)

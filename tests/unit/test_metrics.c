@@ -215,6 +215,25 @@ TEST(torn_snapshot_never_wraps_or_goes_back)
 	m.nr_callers = 0;
 }
 
+/*
+ * Without the tree's counts the key figures are changes since start, which
+ * can be negative: bytes are keys times the page size of their order, a
+ * product, not a shift of a negative value (undefined; the unit tests stop
+ * on undefined behaviour).
+ */
+TEST(negative_key_changes_give_negative_bytes)
+{
+	char *t;
+
+	sample();
+	m.memory[1].counted = false;
+	m.memory[1].keys[3] = -2;
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"3\"} -2"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"3\"} -65536"));
+	free(t);
+}
+
 TEST(textfile_is_renamed_into_place)
 {
 	char dir[] = "/tmp/ks-metrics-XXXXXX", path[64], missing[80];
