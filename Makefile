@@ -15,7 +15,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(CURDIR)/%,%,$(2))";
 endif
 
-GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop $(GUEST_BIN)/luo-memfd
+GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop $(GUEST_BIN)/luo-memfd \
+		   $(GUEST_BIN)/with-caps
 
 # khoscope: BPF object and skeleton, a dynamic build for hosts and a static
 # one for the guest.

@@ -5,6 +5,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -366,6 +367,7 @@ static int check_kho(void)
 	char path[512];
 	struct statfs sfs;
 	struct stat st;
+	int fd;
 
 	if (statfs(env.debugfs, &sfs) || sfs.f_type != DEBUGFS_MAGIC) {
 		fprintf(stderr, "khoscope: debugfs is not mounted at %s "
@@ -373,6 +375,8 @@ static int check_kho(void)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/kho/out", env.debugfs);
+	if (stat(path, &st) && (errno == EACCES || errno == EPERM))
+		goto denied;
 	if (stat(path, &st)) {
 		fprintf(stderr, "khoscope: KHO is disabled (no %s): boot with kho=on\n", path);
 		return -1;
@@ -382,7 +386,17 @@ static int check_kho(void)
 		fprintf(stderr, "khoscope: this kernel lacks %s: build it from kernel/patches\n", path);
 		return -1;
 	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto denied;
+	close(fd);
 	return 0;
+
+denied:
+	/* CAP_BPF and CAP_PERFMON load the programs; debugfs is root's. */
+	fprintf(stderr, "khoscope: cannot read %s: %s (debugfs is root's: run as root, "
+		"or with CAP_DAC_READ_SEARCH as well)\n", path, strerror(errno));
+	return -1;
 }
 
 /*

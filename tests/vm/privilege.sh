@@ -26,6 +26,16 @@ check "khoscope as nobody: one line" "$(wc -l </tmp/out)" 1
 check_true "khoscope as nobody: says what it needs" \
 	grep -q '^khoscope: need root, or CAP_BPF and CAP_PERFMON$' /tmp/out
 
+# A user with CAP_BPF (39) and CAP_PERFMON (38) can load the programs but
+# not read root's debugfs files: it is told so, not that KHO is off.
+with-caps 65534 65534 38,39 khoscope 1 1 >/tmp/out 2>&1
+rc=$?
+cat /tmp/out
+check "khoscope with CAP_BPF and CAP_PERFMON only: exit status" "$rc" 1
+check "khoscope with CAP_BPF and CAP_PERFMON only: one line" "$(wc -l </tmp/out)" 1
+check_true "khoscope with CAP_BPF and CAP_PERFMON only: says debugfs is root's" \
+	grep -q "^khoscope: cannot read $KHO_DEBUGFS/out.*: Permission denied (debugfs is root's" /tmp/out
+
 for f in "$KHO_DEBUGFS/out/radix_tree" "$KHO_DEBUGFS/out/scratch_phys" \
 	 "$KHO_DEBUGFS/out/scratch_len" "$WL/status" "$WL/restore" "$WL/tree" \
 	 "$WL/control"; do
