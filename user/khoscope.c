@@ -584,6 +584,8 @@ static bool wait_for_stop(__u64 deadline)
 static void choose_programs(struct khoscope_bpf *skel, bool api)
 {
 	bpf_program__set_autoload(skel->progs.kho_api, api);
+	/* Only kho_api uses the callers map: 1024 x 368 bytes per possible CPU. */
+	bpf_map__set_autocreate(skel->maps.callers, api);
 }
 
 /*

@@ -15,6 +15,10 @@ wl pages 300
 cat "$WL/status" >/tmp/status-before
 
 ks_start main --json 1
+# Without -c, -p or -f there is no callers map (the only per-CPU hash,
+# map_type 5): it would take 368 KiB per possible CPU for nothing.
+check "main: no callers map without a view of callers" \
+	"$(cat /proc/$ks_pid/fdinfo/* 2>/dev/null | grep -c '^map_type:[[:space:]]*5$')" 0
 wl folios 1000 0
 wl folios 100 3 strided
 wl folios 8 9 random 2
@@ -40,7 +44,9 @@ wl folios 40 3
 wl folios 30 0
 wl unpreserve 10
 ks_stop
-ks_start ops --json -O preserve 1
+ks_start ops --json -O preserve -c 1
+check "ops: a callers map with -c" \
+	"$(cat /proc/$ks_pid/fdinfo/* 2>/dev/null | grep -c '^map_type:[[:space:]]*5$')" 1
 wl folios 30 1
 wl unpreserve 20
 ks_stop
