@@ -576,7 +576,6 @@ static bool wait_for_stop(__u64 deadline)
 	}
 }
 
-/* Keep one of each tp_btf/raw_tp pair, and kho_api's only if it exists. */
 /*
  * The kho_api program costs a hash map update per API call: it is loaded
  * only for the views that show callers.
