@@ -832,6 +832,19 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 #define TEXT_PLAIN	"text/plain; charset=utf-8"
 
 /* GET /metrics: read the maps now and render them. */
+/*
+ * Scrapes within a second share one exposition, per format: each made
+ * reads every map, so a client that scrapes in a loop would otherwise burn
+ * a core and hold the collector's lock against the report loop. Only the
+ * server's thread uses it.
+ */
+#define EXPOSITION_TTL_NS	1000000000ULL
+static struct {
+	__u64 made_ns;
+	char *body;		/* NULL: none yet */
+	size_t len;
+} exposition[2];		/* [om]: text, OpenMetrics */
+
 static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, const char *url,
 				     const char *method, const char *version,
 				     const char *upload_data, size_t *upload_size,
@@ -847,6 +860,7 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 	unsigned int nr_progs;
 	char *body = NULL;
 	size_t len = 0;
+	__u64 now;
 	bool om;
 	FILE *f;
 
@@ -858,6 +872,10 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
 	om = ks_wants_openmetrics(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							      MHD_HTTP_HEADER_ACCEPT));
+	now = now_ns(CLOCK_MONOTONIC);
+	if (exposition[om].body && now - exposition[om].made_ns < EXPOSITION_TTL_NS)
+		return reply(conn, MHD_HTTP_OK, om ? KS_OM_CONTENT_TYPE : KS_PROM_CONTENT_TYPE,
+			     exposition[om].body, exposition[om].len, MHD_RESPMEM_MUST_COPY);
 	snap = calloc(1, sizeof(*snap));
 	m = calloc(1, sizeof(*m));
 	callers = calloc(KS_MAX_CALLERS, sizeof(*callers));
@@ -882,8 +900,12 @@ static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, con
 	if (!f || !body)
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
 			     strlen(failed), MHD_RESPMEM_PERSISTENT);
+	free(exposition[om].body);
+	exposition[om].body = body;
+	exposition[om].len = len;
+	exposition[om].made_ns = now;
 	return reply(conn, MHD_HTTP_OK, om ? KS_OM_CONTENT_TYPE : KS_PROM_CONTENT_TYPE,
-		     body, len, MHD_RESPMEM_MUST_FREE);
+		     body, len, MHD_RESPMEM_MUST_COPY);
 }
 
 static struct MHD_Daemon *start_metrics_server(int fd)
@@ -1125,6 +1147,8 @@ cleanup:
 	/* The server reads the maps: it stops first. */
 	if (httpd)
 		MHD_stop_daemon(httpd);
+	free(exposition[0].body);
+	free(exposition[1].body);
 	if (listen_fd >= 0)
 		close(listen_fd);
 	ring_buffer__free(rb);
