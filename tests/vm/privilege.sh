@@ -18,23 +18,25 @@ check "su runs commands as nobody" "$(as_nobody id -u)" 65534
 wl_load
 wl folios 10 0
 
-as_nobody khoscope 1 1 >/tmp/out 2>&1
-rc=$?
-cat /tmp/out
-check "khoscope as nobody: exit status" "$rc" 1
-check "khoscope as nobody: one line" "$(wc -l </tmp/out)" 1
-check_true "khoscope as nobody: says what it needs" \
-	grep -q '^khoscope: need root, or CAP_BPF and CAP_PERFMON$' /tmp/out
+# refused WHO PATTERN COMMAND...: khoscope run by WHO exits 1 with one
+# line matching PATTERN (a basic regex).
+refused() {
+	who=$1 pattern=$2
+	shift 2
+	"$@" >/tmp/out 2>&1
+	rc=$?
+	cat /tmp/out
+	check "khoscope $who: exit status" "$rc" 1
+	check "khoscope $who: one line" "$(wc -l </tmp/out)" 1
+	check_true "khoscope $who: says why" grep -q "$pattern" /tmp/out
+}
 
+refused "as nobody" '^khoscope: need root, or CAP_BPF and CAP_PERFMON$' as_nobody khoscope 1 1
 # A user with CAP_BPF (39) and CAP_PERFMON (38) can load the programs but
 # not read root's debugfs files: it is told so, not that KHO is off.
-with-caps 65534 65534 38,39 khoscope 1 1 >/tmp/out 2>&1
-rc=$?
-cat /tmp/out
-check "khoscope with CAP_BPF and CAP_PERFMON only: exit status" "$rc" 1
-check "khoscope with CAP_BPF and CAP_PERFMON only: one line" "$(wc -l </tmp/out)" 1
-check_true "khoscope with CAP_BPF and CAP_PERFMON only: says debugfs is root's" \
-	grep -q "^khoscope: cannot read $KHO_DEBUGFS/out.*: Permission denied (debugfs is root's" /tmp/out
+refused "with CAP_BPF and CAP_PERFMON only" \
+	"^khoscope: cannot read $KHO_DEBUGFS/out.*: Permission denied (debugfs is root's" \
+	with-caps 65534 65534 38,39 khoscope 1 1
 
 for f in "$KHO_DEBUGFS/out/radix_tree" "$KHO_DEBUGFS/out/scratch_phys" \
 	 "$KHO_DEBUGFS/out/scratch_len" "$WL/status" "$WL/restore" "$WL/tree" \
