@@ -74,7 +74,8 @@ static const struct argp_option argp_options[] = {
 	  "Serve /metrics (Prometheus text format, or OpenMetrics when the "
 	  "scraper asks for it) on ADDR:PORT (ADDR: a numeric IPv4 address or "
 	  "[IPv6]; default: 127.0.0.1, this host only; 0.0.0.0 for every IPv4 "
-	  "interface); the maps are read at each scrape; "
+	  "interface); the maps are read at most once a second, scrapes within "
+	  "it share one exposition; "
 	  "counters and histograms are cumulative since start; every tree, "
 	  "whatever -o/-O/-t choose", 0 },
 	{ "textfile", 'f', "PATH", 0,
@@ -375,9 +376,9 @@ static int check_kho(void)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/kho/out", env.debugfs);
-	if (stat(path, &st) && (errno == EACCES || errno == EPERM))
-		goto denied;
 	if (stat(path, &st)) {
+		if (errno == EACCES || errno == EPERM)
+			goto denied;
 		fprintf(stderr, "khoscope: KHO is disabled (no %s): boot with kho=on\n", path);
 		return -1;
 	}

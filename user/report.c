@@ -671,9 +671,9 @@ static bool error_shown(const struct ks_report *r, const struct ks_error *e)
 {
 	if (e->key.tree != r->tree)
 		return false;
+	/* Order 0 stands for it in the check of the operation alone. */
 	if (e->key.order >= KHOSCOPE_NR_ORDERS)
-		return e->key.op < KHOSCOPE_NR_OPS && (r->op_mask & (1U << e->key.op)) &&
-		       r->order_mask == ~0ULL;
+		return r->order_mask == ~0ULL && shown(r, e->key.op, 0);
 	return shown(r, e->key.op, e->key.order);
 }
 
