@@ -413,12 +413,19 @@ static int parse_lines(const char *text, struct ks_shape *shape, struct ks_resto
 		buf[len] = '\0';
 		line = nl ? nl + 1 : NULL;
 
-		/* runs, bulk_failures, runs_one_by_one: since patch 0027. */
-		if (rs && sscanf(buf, "retrieve_ns=%llu retrieve_ret=%d extend_scratch_ns=%llu extend_scratch_ret=%d busy_blocks=%llu runs=%llu bulk_failures=%llu runs_one_by_one=%llu",
+		/*
+		 * runs, bulk_failures, runs_one_by_one: since patch 0027;
+		 * deferred_*: since patch 0029.
+		 */
+		if (rs && sscanf(buf, "retrieve_ns=%llu retrieve_ret=%d extend_scratch_ns=%llu extend_scratch_ret=%d busy_blocks=%llu runs=%llu bulk_failures=%llu runs_one_by_one=%llu deferred_folios=%llu deferred_tail_pages=%llu deferred_tails_ns=%llu deferred_tails_on_restore=%llu",
 				 &a, &i1, &b, &i2, (unsigned long long *)&rs->busy_blocks,
 				 (unsigned long long *)&rs->runs,
 				 (unsigned long long *)&rs->bulk_failures,
-				 (unsigned long long *)&rs->runs_one_by_one) >= 5) {
+				 (unsigned long long *)&rs->runs_one_by_one,
+				 (unsigned long long *)&rs->deferred_folios,
+				 (unsigned long long *)&rs->deferred_tail_pages,
+				 (unsigned long long *)&rs->deferred_tails_ns,
+				 (unsigned long long *)&rs->deferred_tails_on_restore) >= 5) {
 			rs->retrieve_ns = a;
 			rs->retrieve_ret = i1;
 			rs->extend_ns = b;
@@ -1116,6 +1123,10 @@ static json_object *json_restore(const struct ks_restore *rs)
 	json_u64(o, "runs", rs->runs);
 	json_u64(o, "bulk_failures", rs->bulk_failures);
 	json_u64(o, "runs_one_by_one", rs->runs_one_by_one);
+	json_u64(o, "deferred_folios", rs->deferred_folios);
+	json_u64(o, "deferred_tail_pages", rs->deferred_tail_pages);
+	json_u64(o, "deferred_tails_ns", rs->deferred_tails_ns);
+	json_u64(o, "deferred_tails_on_restore", rs->deferred_tails_on_restore);
 	json_object_object_add(o, "tree", json_shape(&rs->shape));
 	return o;
 }

@@ -88,6 +88,11 @@ struct ks_restore {
 	__u64 runs;		/* memblock ranges the walk reserved */
 	__u64 bulk_failures;	/* batches of runs reserved one at a time */
 	__u64 runs_one_by_one;	/* their runs */
+	/* large folios whose tails deferred struct page init's time set up */
+	__u64 deferred_folios;
+	__u64 deferred_tail_pages;
+	__u64 deferred_tails_ns;
+	__u64 deferred_tails_on_restore;	/* restored before that */
 	struct ks_shape shape;
 };
 

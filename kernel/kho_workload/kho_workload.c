@@ -151,6 +151,7 @@ struct wl_restore_report {
 	const char *record;
 	unsigned long objects, restored, failed;
 	unsigned long pages_checked, bad_pages;
+	unsigned long bad_struct_pages;
 	unsigned long keys[WL_NR_ORDERS];
 	unsigned long pages[WL_NR_ORDERS];
 };
@@ -1040,9 +1041,9 @@ static int wl_restore_show(struct seq_file *m, void *v)
 {
 	const struct wl_restore_report *r = &wl_report;
 
-	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu\n",
+	seq_printf(m, "record=%s objects=%lu restored=%lu failed=%lu pages_checked=%lu bad_pages=%lu bad_struct_pages=%lu\n",
 		   r->record ?: "none", r->objects, r->restored, r->failed,
-		   r->pages_checked, r->bad_pages);
+		   r->pages_checked, r->bad_pages, r->bad_struct_pages);
 	wl_show_orders(m, r->keys, r->pages);
 	return 0;
 }
@@ -1060,6 +1061,38 @@ static void wl_check_range(struct wl_restore_report *r, void *addr,
 			r->bad_pages++;
 			*ok = false;
 		}
+	}
+}
+
+/*
+ * Check the struct pages of a restored object: each page in the zone and on
+ * the node of its first page, a zone that spans it, and the reference count
+ * a restore gives (0 for a folio's tails, 1 otherwise). With deferred struct
+ * page init the next kernel's walk initializes only the heads: a tail that
+ * nobody initialized afterwards fails here.
+ */
+static void wl_check_struct_pages(struct wl_restore_report *r,
+				  struct page *first, unsigned long nr,
+				  bool folio, bool *ok)
+{
+	unsigned long pfn = page_to_pfn(first), i;
+	struct zone *zone = page_zone(first);
+	int nid = page_to_nid(first);
+
+	for (i = 0; i < nr; i++) {
+		struct page *page = pfn_to_page(pfn + i);
+		int ref = folio && i ? 0 : 1;
+
+		if (page_zone(page) == zone && page_to_nid(page) == nid &&
+		    zone_spans_pfn(zone, pfn + i) && !PageReserved(page) &&
+		    page_ref_count(page) == ref)
+			continue;
+		if (!r->bad_struct_pages++)
+			pr_err("struct page of pfn %#lx: zone %d node %d refcount %d flags %#lx, expected zone %d node %d refcount %d\n",
+			       pfn + i, page_zonenum(page), page_to_nid(page),
+			       page_ref_count(page), page->flags.f,
+			       zone_idx(zone), nid, ref);
+		*ok = false;
 	}
 }
 
@@ -1087,6 +1120,8 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 			folio_put(folio);
 			return false;
 		}
+		wl_check_struct_pages(r, &folio->page, folio_nr_pages(folio),
+				      true, &ok);
 		wl_check_range(r, folio_address(folio), folio_pfn(folio),
 			       folio_nr_pages(folio), &ok);
 		folio_put(folio);
@@ -1097,6 +1132,7 @@ static bool wl_restore_entry(struct wl_restore_report *r,
 			pr_err("%llu pages at %pa not restored\n", e->nr_pages, &e->phys);
 			return false;
 		}
+		wl_check_struct_pages(r, page, e->nr_pages, false, &ok);
 		wl_check_range(r, page_address(page), page_to_pfn(page), e->nr_pages, &ok);
 		for (i = 0; i < e->nr_pages; i++)
 			__free_page(page + i);

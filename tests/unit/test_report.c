@@ -199,6 +199,19 @@ TEST(parse_restore)
 	ASSERT_EQ(r.runs, 3000);
 	ASSERT_EQ(r.bulk_failures, 1);
 	ASSERT_EQ(r.runs_one_by_one, 2730);
+	ASSERT_EQ(r.deferred_folios, 0);
+
+	/* Tails left to deferred struct page init (0029 on). */
+	snprintf(text, sizeof(text), "retrieve_ns=1500 retrieve_ret=0 extend_scratch_ns=700 "
+		 "extend_scratch_ret=0 busy_blocks=2 runs=9 bulk_failures=0 runs_one_by_one=0 "
+		 "deferred_folios=2048 deferred_tail_pages=1046528 deferred_tails_ns=81000000 "
+		 "deferred_tails_on_restore=1\n%s", shape_text);
+	ASSERT_EQ(ks_parse_restore(text, &r), 0);
+	ASSERT_EQ(r.runs, 9);
+	ASSERT_EQ(r.deferred_folios, 2048);
+	ASSERT_EQ(r.deferred_tail_pages, 1046528);
+	ASSERT_EQ(r.deferred_tails_ns, 81000000);
+	ASSERT_EQ(r.deferred_tails_on_restore, 1);
 }
 
 /* A counts record of tree 3: keys by order, nodes by level, the tally then. */

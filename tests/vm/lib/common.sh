@@ -291,6 +291,7 @@ check_restored() {
 	check "every remaining object restored" "$(field restored <"$1")" "$2"
 	check "no object failed to restore" "$(field failed <"$1")" 0
 	check "no page with wrong content" "$(field bad_pages <"$1")" 0
+	check "every struct page initialized (zone, node, refcount)" "$(field bad_struct_pages <"$1")" 0
 	orders_of "$1" >/tmp/restored
 	check "restored keys per order = ground truth before kexec" "$(flat /tmp/restored)" "$(flat "$3")"
 }
