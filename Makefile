@@ -31,8 +31,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -Wall -Wno-microsoft-anon-tag -Wno-missing-declarations \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
-USER_SRCS	:= user/khoscope.c user/report.c user/metrics.c
-USER_HDRS	:= user/report.h user/metrics.h include/khoscope.h
+USER_SRCS	:= user/khoscope.c user/report.c user/metrics.c user/httpd.c
+USER_HDRS	:= user/report.h user/metrics.h user/httpd.h include/khoscope.h
 USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lpthread
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
 GUEST_ROOT	:= $(BUILD)/guest/root
@@ -40,7 +40,8 @@ UNIT_OUT	:= $(BUILD)/unit
 UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,undefined \
 		   -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
-UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits
+UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits \
+		   $(UNIT_OUT)/test_httpd
 
 # The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
 # patched tree, built against tests/shim.
@@ -166,6 +167,11 @@ $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.
 $(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/report.c -ljson-c
+
+$(UNIT_OUT)/test_httpd: tests/unit/test_httpd.c tests/unit/test.h user/httpd.c user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_httpd.c user/httpd.c user/metrics.c user/report.c \
+		-lmicrohttpd -ljson-c -lpthread
 
 $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
 	$(call msg,CC,$@)

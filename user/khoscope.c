@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <microhttpd.h>
+#include "httpd.h"
 #include "khoscope.h"
 #include "khoscope.skel.h"
 #include "metrics.h"
@@ -73,8 +73,9 @@ static const struct argp_option argp_options[] = {
 	{ "prometheus", 'p', "[ADDR:]PORT", 0,
 	  "Serve /metrics (Prometheus text format, or OpenMetrics when the "
 	  "scraper asks for it) on ADDR:PORT (ADDR: a numeric IPv4 address or "
-	  "[IPv6]; default: 127.0.0.1, this host only; 0.0.0.0 for every IPv4 "
-	  "interface); the maps are read at most once a second, scrapes within "
+	  "[IPv6]; default: 127.0.0.1 and ::1, this host only; 0.0.0.0 for every "
+	  "IPv4 interface); at most 64 connections, 8 from one address, 10 s for "
+	  "each request; the maps are read at most once a second, scrapes within "
 	  "it share one exposition; "
 	  "counters and histograms are cumulative since start; every tree, "
 	  "whatever -o/-O/-t choose", 0 },
@@ -194,75 +195,6 @@ static void parse_args(int argc, char **argv)
 	argp_err_exit_status = 2;
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 }
-
-/*
- * The listening socket for --prometheus, made before anything is loaded so
- * that a bad address or a port in use fails at once: the socket, or -1
- * after a one-line error (*usage set for a malformed address).
- */
-static int listen_on(const char *spec, bool *usage)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST,
-	};
-	char host[256] = "", *colon, *end;
-	const char *port = spec;
-	struct addrinfo *ai;
-	unsigned long p;
-	int fd, one = 1, err;
-
-	*usage = true;
-	colon = strrchr(spec, ':');
-	if (colon) {
-		size_t len = colon - spec;
-
-		if (len >= sizeof(host)) {
-			fprintf(stderr, "khoscope: invalid --prometheus address '%s'\n", spec);
-			return -1;
-		}
-		memcpy(host, spec, len);
-		host[len] = '\0';
-		/* [v6 address]:port */
-		if (host[0] == '[' && len >= 2 && host[len - 1] == ']') {
-			memmove(host, host + 1, len - 2);
-			host[len - 2] = '\0';
-		}
-		port = colon + 1;
-	}
-	errno = 0;
-	p = strtoul(port, &end, 10);
-	if (!*port || *end || errno || p < 1 || p > 65535) {
-		fprintf(stderr, "khoscope: invalid --prometheus port in '%s': 1..65535\n", spec);
-		return -1;
-	}
-	/* Not every interface unless asked: the endpoint has no authentication. */
-	err = getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &ai);
-	if (err == EAI_NONAME) {
-		/* Names are not resolved: an address must not depend on DNS. */
-		fprintf(stderr, "khoscope: invalid --prometheus address '%s': give a numeric "
-			"IPv4 address or [IPv6] address, not a name\n", spec);
-		return -1;
-	}
-	if (err) {
-		fprintf(stderr, "khoscope: invalid --prometheus address '%s': %s\n", spec,
-			gai_strerror(err));
-		return -1;
-	}
-	*usage = false;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16)) {
-		fprintf(stderr, "khoscope: cannot listen on '%s': %s\n", spec, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -814,109 +746,40 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 	}
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     const char *type, char *body, size_t len,
-			     enum MHD_ResponseMemoryMode mode)
+/* Render the exposition for the metrics endpoint: read the maps now. */
+static int render_metrics(bool om, char **body, size_t *len)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(len, body, mode);
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-#define TEXT_PLAIN	"text/plain; charset=utf-8"
-
-/* GET /metrics: read the maps now and render them. */
-/*
- * Scrapes within a second share one exposition, per format: each made
- * reads every map, so a client that scrapes in a loop would otherwise burn
- * a core and hold the collector's lock against the report loop. Only the
- * server's thread uses it.
- */
-#define EXPOSITION_TTL_NS	1000000000ULL
-static struct {
-	__u64 made_ns;
-	char *body;		/* NULL: none yet */
-	size_t len;
-} exposition[2];		/* [om]: text, OpenMetrics */
-
-static enum MHD_Result serve_metrics(void *cls, struct MHD_Connection *conn, const char *url,
-				     const char *method, const char *version,
-				     const char *upload_data, size_t *upload_size,
-				     void **state)
-{
-	static char not_found[] = "khoscope serves /metrics only\n";
-	static char bad_method[] = "GET or HEAD only\n";
-	static char failed[] = "khoscope could not read its BPF maps\n";
 	struct ks_prog progs[KS_MAX_PROGS];
 	struct ks_caller *callers;
 	struct ks_snapshot *snap;
 	struct ks_metrics *m;
 	unsigned int nr_progs;
-	char *body = NULL;
-	size_t len = 0;
-	__u64 now;
-	bool om;
+	int err = -1;
 	FILE *f;
 
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, TEXT_PLAIN, bad_method,
-			     strlen(bad_method), MHD_RESPMEM_PERSISTENT);
-	if (strcmp(url, "/metrics"))
-		return reply(conn, MHD_HTTP_NOT_FOUND, TEXT_PLAIN, not_found,
-			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
-	om = ks_wants_openmetrics(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							      MHD_HTTP_HEADER_ACCEPT));
-	now = now_ns(CLOCK_MONOTONIC);
-	if (exposition[om].body && now - exposition[om].made_ns < EXPOSITION_TTL_NS)
-		return reply(conn, MHD_HTTP_OK, om ? KS_OM_CONTENT_TYPE : KS_PROM_CONTENT_TYPE,
-			     exposition[om].body, exposition[om].len, MHD_RESPMEM_MUST_COPY);
+	*body = NULL;
 	snap = calloc(1, sizeof(*snap));
 	m = calloc(1, sizeof(*m));
 	callers = calloc(KS_MAX_CALLERS, sizeof(*callers));
-	if (!snap || !m || !callers || collect(snap, progs, &nr_progs, false)) {
-		free(snap);
-		free(m);
-		free(callers);
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
-			     strlen(failed), MHD_RESPMEM_PERSISTENT);
+	if (snap && m && callers && !collect(snap, progs, &nr_progs, false)) {
+		fill_metrics(m, snap, callers, col.api ? read_callers(callers) : 0);
+		f = open_memstream(body, len);
+		if (f) {
+			pthread_mutex_lock(&labels_lock);
+			ks_print_metrics(f, m, om);
+			pthread_mutex_unlock(&labels_lock);
+			if (!fclose(f) && *body)
+				err = 0;
+		}
 	}
-	fill_metrics(m, snap, callers, col.api ? read_callers(callers) : 0);
-	f = open_memstream(&body, &len);
-	if (f) {
-		pthread_mutex_lock(&labels_lock);
-		ks_print_metrics(f, m, om);
-		pthread_mutex_unlock(&labels_lock);
-		fclose(f);
+	if (err) {
+		free(*body);
+		*body = NULL;
 	}
 	free(snap);
 	free(m);
 	free(callers);
-	if (!f || !body)
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN, failed,
-			     strlen(failed), MHD_RESPMEM_PERSISTENT);
-	free(exposition[om].body);
-	exposition[om].body = body;
-	exposition[om].len = len;
-	exposition[om].made_ns = now;
-	return reply(conn, MHD_HTTP_OK, om ? KS_OM_CONTENT_TYPE : KS_PROM_CONTENT_TYPE,
-		     body, len, MHD_RESPMEM_MUST_COPY);
-}
-
-static struct MHD_Daemon *start_metrics_server(int fd)
-{
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-				serve_metrics, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, 16U,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				MHD_OPTION_END);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -931,20 +794,21 @@ int main(int argc, char **argv)
 	struct ks_memory memory;
 	struct ks_metrics *metrics = NULL;
 	struct ks_ident ident;
-	struct MHD_Daemon *httpd = NULL;
+	struct ks_httpd *httpd = NULL;
+	int listen_fds[KS_HTTPD_MAX_FDS], nr_listen = 0;
 	__u64 start_ns, next_ns, last_collect_ns;
 	unsigned long printed = 0;
 	bool exiting = false, usage, api;
 	struct btf *btf;
 	struct ks_caller *callers = NULL;
 	unsigned int nr_callers = 0;
-	int err, listen_fd = -1;
+	int err;
 	unsigned int base_tree;
 
 	parse_args(argc, argv);
 	if (env.prometheus) {
-		listen_fd = listen_on(env.prometheus, &usage);
-		if (listen_fd < 0)
+		nr_listen = ks_httpd_listen(env.prometheus, listen_fds, &usage);
+		if (nr_listen < 0)
 			return usage ? 2 : 1;
 	}
 	if (env.textfile) {
@@ -952,8 +816,8 @@ int main(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "khoscope: cannot write --textfile '%s': %s\n",
 				env.textfile, strerror(-err));
-			if (listen_fd >= 0)
-				close(listen_fd);
+			while (nr_listen > 0)
+				close(listen_fds[--nr_listen]);
 			return 1;
 		}
 	}
@@ -1046,15 +910,15 @@ int main(int argc, char **argv)
 	col.base = &base;
 	col.restore = &restore;
 	col.api = api;
-	if (listen_fd >= 0) {
-		httpd = start_metrics_server(listen_fd);
+	if (nr_listen > 0) {
+		httpd = ks_httpd_start(listen_fds, nr_listen, render_metrics, KS_HTTPD_DEADLINE_S);
+		nr_listen = 0;		/* the server owns them now */
 		if (!httpd) {
 			fprintf(stderr, "khoscope: failed to start the metrics server on '%s'\n",
 				env.prometheus);
 			err = 1;
 			goto cleanup;
 		}
-		listen_fd = -1;		/* the server owns it now */
 	}
 	if (!env.json)
 		print_header(&base, &restore);
@@ -1146,12 +1010,9 @@ int main(int argc, char **argv)
 
 cleanup:
 	/* The server reads the maps: it stops first. */
-	if (httpd)
-		MHD_stop_daemon(httpd);
-	free(exposition[0].body);
-	free(exposition[1].body);
-	if (listen_fd >= 0)
-		close(listen_fd);
+	ks_httpd_stop(httpd);
+	while (nr_listen > 0)
+		close(listen_fds[--nr_listen]);
 	ring_buffer__free(rb);
 	khoscope_bpf__destroy(skel);
 	free(metrics);
