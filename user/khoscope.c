@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -548,6 +550,13 @@ static struct {
 	char name[KS_MAX_CALLERS][sizeof(((struct ks_caller *)0)->name)];
 } symcache;
 
+/*
+ * /proc/kallsyms, opened once before the capabilities go: a file of it
+ * shows the addresses its opener could see (CAP_SYSLOG), so it is read
+ * again from this one. NULL if it could not be opened.
+ */
+static FILE *kallsyms;
+
 static const char *caller_name(__u64 ip, struct ks_ksyms *ksyms, bool *loaded)
 {
 	unsigned int i;
@@ -556,7 +565,8 @@ static const char *caller_name(__u64 ip, struct ks_ksyms *ksyms, bool *loaded)
 		if (symcache.ip[i] == ip)
 			return symcache.name[i];
 	if (!*loaded) {
-		ks_ksyms_load(ksyms, "/proc/kallsyms");
+		if (kallsyms)
+			ks_ksyms_read(ksyms, kallsyms);
 		*loaded = true;
 	}
 	if (symcache.nr == KS_MAX_CALLERS)
@@ -746,6 +756,59 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 	}
 }
 
+/*
+ * Once attached, keep only what the reports need: reading debugfs, whose
+ * files are root's (CAP_DAC_READ_SEARCH, for a user that is not root) and,
+ * with --textfile, writing into a directory another user may own
+ * (CAP_DAC_OVERRIDE). The programs, maps, ring buffer, listening sockets
+ * and /proc/kallsyms are open already, and an open file keeps what it was
+ * opened with. Out of the bounding set too where this process may change
+ * it (CAP_SETPCAP), and no exec may give any back.
+ */
+static int drop_capabilities(void)
+{
+	cap_value_t keep[2], c;
+	int nkeep = 0, i, err = 0;
+	cap_t cur, caps;
+
+	cur = cap_get_proc();
+	caps = cap_init();
+	if (!cur || !caps) {
+		err = -errno;
+		goto out;
+	}
+	keep[nkeep++] = CAP_DAC_READ_SEARCH;
+	if (env.textfile)
+		keep[nkeep++] = CAP_DAC_OVERRIDE;
+	for (i = 0; i < nkeep; i++) {
+		cap_flag_value_t have = CAP_CLEAR;
+
+		cap_get_flag(cur, keep[i], CAP_PERMITTED, &have);
+		if (have == CAP_SET &&
+		    (cap_set_flag(caps, CAP_PERMITTED, 1, &keep[i], CAP_SET) ||
+		     cap_set_flag(caps, CAP_EFFECTIVE, 1, &keep[i], CAP_SET))) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (c = 0; c < (cap_value_t)cap_max_bits(); c++) {
+		for (i = 0; i < nkeep && keep[i] != c; i++)
+			;
+		if (i < nkeep || !cap_drop_bound(c))
+			continue;
+		if (errno == EPERM)
+			break;	/* no CAP_SETPCAP: the bounding set stays */
+		err = -errno;
+		goto out;
+	}
+	if (cap_set_proc(caps) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		err = -errno;
+out:
+	cap_free(cur);
+	cap_free(caps);
+	return err;
+}
+
 /* Render the exposition for the metrics endpoint: read the maps now. */
 static int render_metrics(bool om, char **body, size_t *len)
 {
@@ -920,6 +983,14 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (api)
+		kallsyms = fopen("/proc/kallsyms", "re");
+	err = drop_capabilities();
+	if (err) {
+		fprintf(stderr, "khoscope: failed to drop capabilities: %s\n", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
 	if (!env.json)
 		print_header(&base, &restore);
 
@@ -1011,6 +1082,8 @@ int main(int argc, char **argv)
 cleanup:
 	/* The server reads the maps: it stops first. */
 	ks_httpd_stop(httpd);
+	if (kallsyms)
+		fclose(kallsyms);
 	while (nr_listen > 0)
 		close(listen_fds[--nr_listen]);
 	ring_buffer__free(rb);

@@ -63,12 +63,23 @@ static int ksym_cmp(const void *a, const void *b)
 int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[512];
-	size_t cap = 0;
+	int err;
 
 	memset(k, 0, sizeof(*k));
 	if (!f)
 		return -errno;
+	err = ks_ksyms_read(k, f);
+	fclose(f);
+	return err;
+}
+
+int ks_ksyms_read(struct ks_ksyms *k, FILE *f)
+{
+	char line[512];
+	size_t cap = 0;
+
+	memset(k, 0, sizeof(*k));
+	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		char type, name[256], mod[128] = "";
 		unsigned long long addr;
@@ -85,7 +96,6 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 			cap = cap ? cap * 2 : 4096;
 			s = realloc(k->syms, cap * sizeof(*s));
 			if (!s) {
-				fclose(f);
 				ks_ksyms_free(k);
 				return -ENOMEM;
 			}
@@ -97,13 +107,11 @@ int ks_ksyms_load(struct ks_ksyms *k, const char *path)
 		k->syms[k->nr].name = NULL;
 		if (text && asprintf(&k->syms[k->nr].name, "%s%s%s", name, n == 4 ? " " : "",
 				     n == 4 ? mod : "") < 0) {
-			fclose(f);
 			ks_ksyms_free(k);
 			return -ENOMEM;
 		}
 		k->nr++;
 	}
-	fclose(f);
 	if (k->nr)
 		qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
 	return 0;

@@ -325,6 +325,29 @@ static void write_kallsyms(char *path, const char *text)
  * instruction of its function, so the address can be the next one's start.
  * An address past a function's text (the next symbol is data) is unknown.
  */
+/* An open file of kallsyms read again reads it all again, from its start. */
+TEST(ksyms_read_an_open_file_again)
+{
+	char path[] = "/tmp/ks-kallsyms-XXXXXX", buf[128];
+	struct ks_ksyms k;
+	FILE *f;
+	int i;
+
+	write_kallsyms(path, "ffffffff81000000 T first\n"
+			     "ffffffff81000100 t second\n");
+	f = fopen(path, "r");
+	unlink(path);
+	ASSERT_TRUE(f);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(ks_ksyms_read(&k, f), 0);
+		ASSERT_EQ(k.nr, 2);
+		ASSERT_TRUE(ks_ksyms_name(&k, 0xffffffff81000110ULL, buf, sizeof(buf)));
+		ASSERT_STREQ(buf, "second");
+		ks_ksyms_free(&k);
+	}
+	fclose(f);
+}
+
 TEST(ksyms_name_the_call_before_a_return_address)
 {
 	char path[] = "/tmp/ks-kallsyms-XXXXXX", buf[128];

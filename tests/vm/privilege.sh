@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Privilege: khoscope, run as a user without CAP_BPF and CAP_PERFMON, fails
-# with one clear line; the debugfs files of KHO and of the workload driver
+# with one clear line; once attached it drops every capability but what
+# its reports need; the debugfs files of KHO and of the workload driver
 # are root's alone (no group or other permission bit) and the read-only
 # ones reject writes, even root's; an unprivileged user can neither read
 # nor drive them.
@@ -38,6 +39,62 @@ refused "with CAP_BPF and CAP_PERFMON only" \
 	"^khoscope: cannot read $KHO_DEBUGFS/out.*: Permission denied (debugfs is root's" \
 	with-caps 65534 65534 38,39 khoscope 1 1
 
+# caps PID FIELD: a field of /proc/PID/status (CapEff, CapBnd, NoNewPrivs...).
+caps() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+# Once attached, khoscope keeps only CAP_DAC_READ_SEARCH (2: debugfs is
+# root's), and with --textfile CAP_DAC_OVERRIDE (1), in every set, and
+# takes no new privileges; it still reports, serves, and names callers
+# (from the /proc/kallsyms it opened before).
+khoscope -j --callers --prometheus 9464 1 >/tmp/kj 2>/tmp/ke &
+pid=$!
+i=0
+while [ ! -s /tmp/kj ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check "root khoscope, attached: effective capabilities" "$(caps $pid CapEff)" 0000000000000004
+check "root khoscope, attached: permitted capabilities" "$(caps $pid CapPrm)" 0000000000000004
+check "root khoscope, attached: bounding set" "$(caps $pid CapBnd)" 0000000000000004
+check "root khoscope, attached: no new privileges" "$(caps $pid NoNewPrivs)" 1
+wl folios 5 0
+sleep 2.2
+records=$(wc -l </tmp/kj)
+check_true "root khoscope, attached: still reports ($records records)" test "$records" -ge 2
+check_true "root khoscope, attached: still reads the tree's memory" \
+	sh -c "tail -n 1 /tmp/kj | grep -q '\"counted\":true'"
+check_true "root khoscope, attached: still serves /metrics" \
+	sh -c "wget -q -O /tmp/m http://127.0.0.1:9464/metrics && grep -q '^khoscope_preserve_total' /tmp/m"
+check_true "root khoscope, attached: still names the driver's calls" \
+	grep -q 'caller="wl_[a-z_]* \[kho_workload\]"' /tmp/m
+kill -INT $pid
+wait $pid
+check "root khoscope: exits 0" "$?" 0
+check "root khoscope: nothing on stderr" "$(cat /tmp/ke)" ""
+
+khoscope --textfile /tmp/k.prom 1 >/dev/null 2>/tmp/ke-textfile &
+pid=$!
+i=0
+while [ ! -s /tmp/k.prom ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check "root khoscope --textfile, attached: effective capabilities" "$(caps $pid CapEff)" 0000000000000006
+kill -INT $pid
+wait $pid
+check "root khoscope --textfile: exits 0" "$?" 0
+
+# A user with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH runs it, and
+# keeps the last alone.
+with-caps 65534 65534 2,38,39 khoscope -j 1 >/tmp/kj-caps 2>/tmp/ke-caps &
+pid=$!
+i=0
+while [ ! -s /tmp/kj-caps ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check "CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH: effective once attached" \
+	"$(caps $pid CapEff)" 0000000000000004
+check "CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH: permitted once attached" \
+	"$(caps $pid CapPrm)" 0000000000000004
+kill -INT $pid
+wait $pid
+check "CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH: exits 0" "$?" 0
+check "CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH: nothing on stderr" "$(cat /tmp/ke-caps)" ""
+
 for f in "$KHO_DEBUGFS/out/radix_tree" "$KHO_DEBUGFS/out/scratch_phys" \
 	 "$KHO_DEBUGFS/out/scratch_len" "$WL/status" "$WL/restore" "$WL/tree" \
 	 "$WL/control"; do
@@ -53,5 +110,5 @@ check_true "nobody cannot read kho/out/radix_tree" \
 	sh -c "! su -s /bin/sh nobody -c 'cat $KHO_DEBUGFS/out/radix_tree' >/dev/null 2>&1"
 check_true "nobody cannot drive the workload driver" \
 	sh -c "! su -s /bin/sh nobody -c 'echo folios 1 0 >$WL/control' 2>/dev/null"
-check "the driver still holds 10 folios" "$(field folios <"$WL/status")" 10
+check "the driver still holds 15 folios" "$(field folios <"$WL/status")" 15
 finish
