@@ -86,6 +86,10 @@ static const struct argp_option argp_options[] = {
 	  "rename) at every report, for node_exporter's textfile collector; "
 	  "INTERVAL defaults to 15 s with it", 0 },
 	{ "debugfs", 'd', "DIR", 0, "Where debugfs is mounted (default /sys/kernel/debug)", 0 },
+	{ "bpf-stats", 'S', NULL, 0,
+	  "Have BPF time its programs while khoscope runs (bpf_enable_stats(): "
+	  "run_time_ns in programs[]); it costs two clock reads per event, so it "
+	  "is off unless asked for", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output on stderr", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -104,6 +108,7 @@ static struct env {
 	const char *prometheus;	/* [ADDR:]PORT, or NULL */
 	const char *textfile;	/* or NULL */
 	bool callers;
+	bool bpf_stats;
 } env = {
 	.order_mask = ~0ULL,
 	.op_mask = ~0U,
@@ -145,6 +150,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case 'S':
+		env.bpf_stats = true;
 		break;
 	case 'p':
 		env.prometheus = arg;
@@ -390,28 +398,63 @@ static void add_percpu(void *dst, const void *vals, int ncpus, size_t size)
 		ks_counters_add(dst, (const char *)vals + c * size, size);
 }
 
+/*
+ * @out[key] = the sum over CPUs of per-CPU array @fd's element key, for
+ * keys 0..@nr - 1: in batches, a system call for the whole array rather
+ * than one per element (1536 of them for hists and batches), or one element
+ * at a time on a kernel without batch lookups.
+ */
 static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int ncpus = libbpf_num_possible_cpus();
-	char *vals, *dst;
-	__u32 key;
+	__u32 key, *keys, batch, count, done = 0, i;
+	bool batched = true;
+	char *vals;
+	int err = 0;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc(ncpus, size);
-	if (!vals)
-		return -ENOMEM;
-	for (key = 0; key < nr; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			free(vals);
-			return -errno;
-		}
-		dst = (char *)out + key * size;
-		memset(dst, 0, size);
-		add_percpu(dst, vals, ncpus, size);
+	vals = calloc((size_t)nr * ncpus, size);
+	keys = calloc(nr, sizeof(*keys));
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
 	}
+	memset(out, 0, (size_t)nr * size);
+	while (done < nr) {
+		bool last;
+
+		count = nr - done;
+		last = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys, vals,
+					    &count, &opts);
+		/* ENOENT: the last batch. 524: the kernel's ENOTSUPP. */
+		if (last && errno != ENOENT) {
+			if (done || (errno != EINVAL && errno != EOPNOTSUPP && errno != 524)) {
+				err = -errno;
+				goto out;
+			}
+			batched = false;
+			break;
+		}
+		for (i = 0; i < count && keys[i] < nr; i++)
+			add_percpu((char *)out + keys[i] * size,
+				   vals + (size_t)i * ncpus * size, ncpus, size);
+		done += count;
+		if (!count || last)
+			break;
+	}
+	for (key = 0; !batched && key < nr; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			goto out;
+		}
+		add_percpu((char *)out + key * size, vals, ncpus, size);
+	}
+out:
+	free(keys);
 	free(vals);
-	return 0;
+	return err;
 }
 
 /* BPF's own figures for every loaded program; recursion misses are lost runs. */
@@ -858,6 +901,7 @@ int main(int argc, char **argv)
 	struct ks_metrics *metrics = NULL;
 	struct ks_ident ident;
 	struct ks_httpd *httpd = NULL;
+	int stats_fd = -1;
 	int listen_fds[KS_HTTPD_MAX_FDS], nr_listen = 0;
 	__u64 start_ns, next_ns, last_collect_ns;
 	unsigned long printed = 0;
@@ -985,6 +1029,16 @@ int main(int argc, char **argv)
 	}
 	if (api)
 		kallsyms = fopen("/proc/kallsyms", "re");
+	/* The kernel times BPF programs while this file is open. */
+	if (env.bpf_stats) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0) {
+			fprintf(stderr, "khoscope: cannot turn on BPF statistics: %s\n",
+				strerror(errno));
+			err = 1;
+			goto cleanup;
+		}
+	}
 	err = drop_capabilities();
 	if (err) {
 		fprintf(stderr, "khoscope: failed to drop capabilities: %s\n", strerror(-err));
@@ -1084,6 +1138,8 @@ cleanup:
 	ks_httpd_stop(httpd);
 	if (kallsyms)
 		fclose(kallsyms);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	while (nr_listen > 0)
 		close(listen_fds[--nr_listen]);
 	ring_buffer__free(rb);

@@ -48,7 +48,8 @@ caps() {
 # root's), and with --textfile CAP_DAC_OVERRIDE (1), in every set, and
 # takes no new privileges; it still reports, serves, and names callers
 # (from the /proc/kallsyms it opened before).
-khoscope -j --callers --prometheus 9464 1 >/tmp/kj 2>/tmp/ke &
+# With --bpf-stats (-S) the kernel times its programs (bpf_enable_stats()).
+khoscope -j -S --callers --prometheus 9464 1 >/tmp/kj 2>/tmp/ke &
 pid=$!
 i=0
 while [ ! -s /tmp/kj ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -66,6 +67,8 @@ check_true "root khoscope, attached: still serves /metrics" \
 	sh -c "wget -q -O /tmp/m http://127.0.0.1:9464/metrics && grep -q '^khoscope_preserve_total' /tmp/m"
 check_true "root khoscope, attached: still names the driver's calls" \
 	grep -q 'caller="wl_[a-z_]* \[kho_workload\]"' /tmp/m
+check_true "khoscope -S: its programs' run time is counted" \
+	sh -c "tail -n 1 /tmp/kj | grep -q '\"run_cnt\":[1-9][0-9]*,\"run_time_ns\":[1-9]'"
 kill -INT $pid
 wait $pid
 check "root khoscope: exits 0" "$?" 0
