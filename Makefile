@@ -31,7 +31,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -Wall -Wno-microsoft-anon-tag -Wno-missing-declarations \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
-USER_SRCS	:= user/khoscope.c user/report.c user/metrics.c user/httpd.c
+MODEL_SRCS	:= user/report.c user/parse.c user/ksyms.c user/text.c user/json.c
+USER_SRCS	:= user/khoscope.c $(MODEL_SRCS) user/metrics.c user/httpd.c
 USER_HDRS	:= user/report.h user/metrics.h user/httpd.h include/khoscope.h
 USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lcap -lpthread
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
@@ -160,9 +161,9 @@ bench-restore: kernel
 
 FORCE:
 
-$(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h user/report.c $(USER_HDRS) | $(UNIT_OUT)
+$(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h $(MODEL_SRCS) $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c user/report.c -ljson-c
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c $(MODEL_SRCS) -ljson-c
 
 $(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)

@@ -3,6 +3,7 @@
  * khoscope's data model and its output: snapshots of the BPF maps, the
  * tree's shape from debugfs, and their rendering as bcc-style text or as
  * NDJSON. No libbpf here, so that host unit tests can use it alone.
+ * Implemented by report.c (the model), parse.c, ksyms.c, text.c and json.c.
  */
 #ifndef __KHOSCOPE_REPORT_H
 #define __KHOSCOPE_REPORT_H
@@ -14,6 +15,10 @@
 #include "khoscope.h"
 
 #define KHOSCOPE_SCHEMA_VERSION	5
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* Which machine and boot the records come from. */
 struct ks_ident {
@@ -211,6 +216,13 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
+/* The percentiles the outputs show, of every histogram. */
+#define KS_NR_PERCENTILES	3
+extern const double ks_percentiles[KS_NR_PERCENTILES];
+/* Whether -o and -O show an operation and order, or an error. */
+struct ks_report;
+bool ks_shown(const struct ks_report *r, unsigned int op, unsigned int order);
+bool ks_error_shown(const struct ks_report *r, const struct ks_error *e);
 const char *ks_api_op_name(__u32 op);
 /* The name of lost[i] in the outputs ("ringbuf_full", ...). */
 const char *ks_lost_name(unsigned int i);
