@@ -262,11 +262,15 @@ static __always_inline int handle_batch(struct kho_radix_tree *tree, __u64 key,
 	b = bpf_map_lookup_elem(&batches, &idx);
 	if (!b)
 		return 0;
-	b->slots[slot_of(duration_ns)]++;
-	b->key_slots[slot_of(keys ? duration_ns / keys : 0)]++;
+	/* A hold the kernel did not time has a size but no duration. */
+	if (duration_ns) {
+		b->slots[slot_of(duration_ns)]++;
+		b->key_slots[slot_of(keys ? duration_ns / keys : 0)]++;
+		b->sum_ns += duration_ns;
+	} else {
+		b->untimed++;
+	}
 	b->size_slots[slot_of(pages)]++;
-	b->sum_ns += duration_ns;
-	b->untimed += GT_BIT(1, duration_ns);
 	if (ret) {
 		b->errors++;
 		record_error(op, order, ret, tree_id);

@@ -56,11 +56,13 @@ struct khoscope_hist {
  * kernel added or deleted a batch of keys (the kho_preserve_batch and
  * kho_unpreserve_batch events), under the order of the hold's first key,
  * and the keys they changed, under each key's own order. Holds = the sum
- * of slots[]; an order can have keys and no holds.
+ * of size_slots[] = the sum of slots[] + untimed: a hold the kernel did not
+ * time (the event enabled while it ran) stays out of the two duration
+ * histograms; an order can have keys and no holds.
  */
 struct khoscope_batch {
-	__u64 slots[KHOSCOPE_NR_SLOTS];	/* holds by duration, log2 ns */
-	__u64 key_slots[KHOSCOPE_NR_SLOTS];	/* holds by ns per key changed */
+	__u64 slots[KHOSCOPE_NR_SLOTS];	/* timed holds by duration, log2 ns */
+	__u64 key_slots[KHOSCOPE_NR_SLOTS];	/* timed holds by ns per key changed */
 	__u64 size_slots[KHOSCOPE_NR_SLOTS];	/* holds by pages changed, log2 */
 	__u64 sum_ns;
 	__u64 keys;		/* keys of this order that holds added or removed */

@@ -160,8 +160,9 @@ __u64 ks_batch_holds(const struct khoscope_batch *b)
 	__u64 n = 0;
 	unsigned int s;
 
+	/* Every hold has a size; only the timed ones have a duration. */
 	for (s = 0; s < KHOSCOPE_NR_SLOTS; s++)
-		n += b->slots[s];
+		n += b->size_slots[s];
 	return n;
 }
 

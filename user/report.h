@@ -188,7 +188,7 @@ __u64 ks_slot_max(unsigned int slot);
 unsigned int ks_slot_of(__u64 value);
 __u64 ks_hist_calls(const struct khoscope_hist *h);	/* timed + untimed */
 __u64 ks_hist_timed(const struct khoscope_hist *h);	/* the sum of slots[] */
-__u64 ks_batch_holds(const struct khoscope_batch *b);
+__u64 ks_batch_holds(const struct khoscope_batch *b);	/* timed + untimed */
 /*
  * The @pct-th percentile (0 < @pct <= 100) of the values counted in log2
  * @slots, by linear interpolation inside the slot it falls in; 0 when the

@@ -128,7 +128,8 @@ static void print_batch(FILE *f, const struct khoscope_batch *b, __u64 holds,
 		return;
 	}
 	fprintf(f, ", %llu errors, avg ", (unsigned long long)b->errors);
-	print_human_ns(f, (double)b->sum_ns / holds);
+	/* The timed holds alone: an untimed one has no duration. */
+	print_human_ns(f, holds > b->untimed ? (double)b->sum_ns / (holds - b->untimed) : 0);
 	fprintf(f, " per hold, ");
 	print_human_ns(f, b->keys ? (double)b->sum_ns / b->keys : 0);
 	fprintf(f, " per key");

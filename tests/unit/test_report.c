@@ -501,6 +501,17 @@ static char *capture_json(const struct ks_report *rep)
 	return buf;
 }
 
+static char *capture_report(const struct ks_report *rep)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ks_print_text(f, rep);
+	fclose(f);
+	return buf;
+}
+
 /*
  * A call the kernel did not time counts as a call but stays out of the
  * histogram, its percentiles and its average; an invalid key's error
@@ -535,6 +546,39 @@ TEST(untimed_calls_and_invalid_keys_are_where_a_user_looks)
 	text = capture_json(&rep);
 	ASSERT_TRUE(!strstr(text, "\"order\":40"));
 	free(text);
+}
+
+/* An untimed hold counts as a hold and has its size, but no duration. */
+TEST(untimed_holds_have_no_duration)
+{
+	struct ks_snapshot d;
+	struct ks_memory m;
+	struct ks_restore r;
+	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
+				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
+				 .order_mask = ~0ULL, .op_mask = ~0U };
+	struct khoscope_batch *b = &d.batch[1][KHOSCOPE_OP_PRESERVE][0];
+	char *text;
+	bool ok;
+
+	sample(&d, &m, &r);
+	memset(b, 0, sizeof(*b));
+	/* Two timed holds of 1000 ns, one untimed; 512 pages each. */
+	b->slots[ks_slot_of(1000)] = 2;
+	b->key_slots[ks_slot_of(2)] = 2;
+	b->size_slots[ks_slot_of(512)] = 3;
+	b->sum_ns = 2000;
+	b->keys = 1536;
+	b->untimed = 1;
+	ASSERT_EQ(ks_batch_holds(b), 3);
+	text = capture_json(&rep);
+	ASSERT_TRUE(strstr(text, "\"holds\":3,"));
+	ASSERT_TRUE(strstr(text, "\"untimed\":1"));
+	free(text);
+	text = capture_report(&rep);
+	ok = strstr(text, "avg 1.00 us per hold") != NULL;
+	free(text);
+	ASSERT_TRUE(ok);
 }
 
 TEST(json_is_one_line)
