@@ -50,6 +50,8 @@ static void sample(void)
 	snap.counts[1].ev.tally = snap.tally[1];
 	/* A batch that added 512 order-0 keys in one hold of 40 us. */
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].slots[15] = 1;
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].key_slots[6] = 1;
+	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].size_slots[9] = 1;
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].keys = 512;
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].sum_ns = 40000;
 	snap.lost[KS_LOST_RECURSION] = 2;
