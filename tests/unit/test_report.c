@@ -490,6 +490,16 @@ static void sample(struct ks_snapshot *d, struct ks_memory *m, struct ks_restore
 			 "order=0 keys=1 pages=1 bytes=4096\n", r);
 }
 
+/* The sample, as the report of tree 1 that shows every order and operation. */
+static struct ks_report sample_report(struct ks_snapshot *d, struct ks_memory *m,
+				      struct ks_restore *r)
+{
+	sample(d, m, r);
+	return (struct ks_report){ .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
+				   .tree = 1, .delta = d, .memory = m, .restore = r,
+				   .order_mask = ~0ULL, .op_mask = ~0U };
+}
+
 static char *capture_json(const struct ks_report *rep)
 {
 	char *buf = NULL;
@@ -522,13 +532,11 @@ TEST(untimed_calls_and_invalid_keys_are_where_a_user_looks)
 	struct ks_snapshot d;
 	struct ks_memory m;
 	struct ks_restore r;
-	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
-				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
-				 .order_mask = ~0ULL, .op_mask = ~0U };
+	struct ks_report rep;
 	struct khoscope_hist *h = &d.hist[1][KHOSCOPE_OP_PRESERVE][0];
 	char *text;
 
-	sample(&d, &m, &r);
+	rep = sample_report(&d, &m, &r);
 	h->untimed = 2;
 	h->ok += 2;
 	d.nr_errors = 2;
@@ -554,14 +562,12 @@ TEST(untimed_holds_have_no_duration)
 	struct ks_snapshot d;
 	struct ks_memory m;
 	struct ks_restore r;
-	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
-				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
-				 .order_mask = ~0ULL, .op_mask = ~0U };
+	struct ks_report rep;
 	struct khoscope_batch *b = &d.batch[1][KHOSCOPE_OP_PRESERVE][0];
 	char *text;
 	bool ok;
 
-	sample(&d, &m, &r);
+	rep = sample_report(&d, &m, &r);
 	memset(b, 0, sizeof(*b));
 	/* Two timed holds of 1000 ns, one untimed; 512 pages each. */
 	b->slots[ks_slot_of(1000)] = 2;
@@ -586,12 +592,10 @@ TEST(json_is_one_line)
 	static struct ks_snapshot d;
 	struct ks_memory m;
 	struct ks_restore r;
-	struct ks_report rep = { .ts_ns = 1700000000123456789ULL, .interval_ns = 1000000000,
-				 .tree = 1, .delta = &d, .memory = &m, .restore = &r,
-				 .order_mask = ~0ULL, .op_mask = ~0U };
+	struct ks_report rep;
 	char *text;
 
-	sample(&d, &m, &r);
+	rep = sample_report(&d, &m, &r);
 	text = capture_json(&rep);
 	ASSERT_TRUE(text && strlen(text) > 2);
 	ASSERT_TRUE(text[strlen(text) - 1] == '\n');
