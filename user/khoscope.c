@@ -400,16 +400,15 @@ static void add_percpu(void *dst, const void *vals, int ncpus, size_t size)
 
 /*
  * @out[key] = the sum over CPUs of per-CPU array @fd's element key, for
- * keys 0..@nr - 1: in batches, a system call for the whole array rather
- * than one per element (1536 of them for hists and batches), or one element
- * at a time on a kernel without batch lookups.
+ * keys 0..@nr - 1, read in batches: a system call for the whole array
+ * rather than one per element (1536 of them for hists and batches). Every
+ * kernel with the kho events has batch lookups (5.6 on).
  */
 static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int ncpus = libbpf_num_possible_cpus();
-	__u32 key, *keys, batch, count, done = 0, i;
-	bool batched = true;
+	__u32 *keys, batch, count, done = 0, i;
 	char *vals;
 	int err = 0;
 
@@ -428,14 +427,10 @@ static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 		count = nr - done;
 		last = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys, vals,
 					    &count, &opts);
-		/* ENOENT: the last batch. 524: the kernel's ENOTSUPP. */
+		/* ENOENT: this batch is the last. */
 		if (last && errno != ENOENT) {
-			if (done || (errno != EINVAL && errno != EOPNOTSUPP && errno != 524)) {
-				err = -errno;
-				goto out;
-			}
-			batched = false;
-			break;
+			err = -errno;
+			goto out;
 		}
 		for (i = 0; i < count && keys[i] < nr; i++)
 			add_percpu((char *)out + keys[i] * size,
@@ -443,13 +438,6 @@ static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
 		done += count;
 		if (!count || last)
 			break;
-	}
-	for (key = 0; !batched && key < nr; key++) {
-		if (bpf_map_lookup_elem(fd, &key, vals)) {
-			err = -errno;
-			goto out;
-		}
-		add_percpu((char *)out + key * size, vals, ncpus, size);
 	}
 out:
 	free(keys);
