@@ -17,19 +17,6 @@ static int ksym_cmp(const void *a, const void *b)
 	return !!x->name - !!y->name;
 }
 
-int ks_ksyms_load(struct ks_ksyms *k, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int err;
-
-	memset(k, 0, sizeof(*k));
-	if (!f)
-		return -errno;
-	err = ks_ksyms_read(k, f);
-	fclose(f);
-	return err;
-}
-
 int ks_ksyms_read(struct ks_ksyms *k, FILE *f)
 {
 	char line[512];

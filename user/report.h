@@ -228,14 +228,13 @@ const char *ks_api_op_name(__u32 op);
 const char *ks_lost_name(unsigned int i);
 
 /*
- * /proc/kallsyms (or @path), or an open file of it read again from its
- * start (a file of /proc/kallsyms shows the addresses its opener could
- * see): 0, or -errno. ks_ksyms_name() names the
- * function that made the call returning to @ip, true; or writes "unknown"
- * and returns false when no function is known there (kallsyms hidden, or
- * @ip outside every function's text): no kernel address ever leaves.
+ * An open file of /proc/kallsyms, read again from its start (such a file
+ * shows the addresses its opener could see): 0, or -errno. ks_ksyms_name()
+ * names the function that made the call returning to @ip, true; or writes
+ * "unknown" and returns false when no function is known there (kallsyms
+ * hidden, or @ip outside every function's text): no kernel address ever
+ * leaves.
  */
-int ks_ksyms_load(struct ks_ksyms *k, const char *path);
 int ks_ksyms_read(struct ks_ksyms *k, FILE *f);
 void ks_ksyms_free(struct ks_ksyms *k);
 bool ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
