@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* httpd.c - khoscope's metrics endpoint: listening sockets, limits, serving */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +17,6 @@
 #define TEXT_PLAIN	"text/plain; charset=utf-8"
 /* Scrapes within this time share one exposition, per format. */
 #define EXPOSITION_TTL_NS	1000000000ULL
-/* How often connections past their deadline are looked for. */
-#define SWEEP_NS		200000000L
 
 /* A connection, and when its request's time started. */
 struct ks_conn {
@@ -32,7 +31,7 @@ struct ks_httpd {
 	ks_httpd_render_fn render;
 	unsigned long long deadline_ns;
 	pthread_mutex_t lock;	/* protects everything below */
-	pthread_cond_t stop_cond;
+	pthread_cond_t wake;	/* the sweeper: a connection opened, or stop */
 	bool stopping;
 	pthread_t sweeper;
 	bool sweeping;
@@ -226,6 +225,8 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 				continue;
 			h->conns[i] = (struct ks_conn){ .fd = info->connect_fd, .since_ns = now_ns() };
 			*socket_context = &h->conns[i];
+			/* Its deadline may be the next one. */
+			pthread_cond_signal(&h->wake);
 			break;
 		}
 	} else if (c) {
@@ -256,33 +257,40 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **sta
 
 /*
  * Shut down the connections past their deadline; the daemon then sees them
- * end and closes them (it owns the sockets).
+ * end and closes them (it owns the sockets). Sleeps until the next deadline,
+ * or until a connection opens when none is open: an idle server never wakes.
  */
 static void *sweep(void *arg)
 {
 	struct ks_httpd *h = arg;
-	struct timespec until;
 	unsigned int i;
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
-		unsigned long long now = now_ns();
+		unsigned long long now = now_ns(), next = ULLONG_MAX;
 
 		for (i = 0; i < sizeof(h->conns) / sizeof(h->conns[0]); i++) {
 			struct ks_conn *c = &h->conns[i];
 
-			if (c->fd >= 0 && !c->cut && now - c->since_ns >= h->deadline_ns) {
+			if (c->fd < 0 || c->cut)
+				continue;
+			if (now - c->since_ns >= h->deadline_ns) {
 				shutdown(c->fd, SHUT_RDWR);
 				c->cut = true;
+			} else if (c->since_ns + h->deadline_ns < next) {
+				next = c->since_ns + h->deadline_ns;
 			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += SWEEP_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
+		if (next == ULLONG_MAX) {
+			pthread_cond_wait(&h->wake, &h->lock);
+		} else {
+			struct timespec until = {
+				.tv_sec = next / 1000000000ULL,
+				.tv_nsec = next % 1000000000ULL,
+			};
+
+			pthread_cond_timedwait(&h->wake, &h->lock, &until);
 		}
-		pthread_cond_timedwait(&h->stop_cond, &h->lock, &until);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return NULL;
@@ -311,7 +319,7 @@ struct ks_httpd *ks_httpd_start(const int *fds, int nr_fds, ks_httpd_render_fn r
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->stop_cond, &attr);
+	pthread_cond_init(&h->wake, &attr);
 	pthread_condattr_destroy(&attr);
 	for (n = 0; n < nr_fds; n++) {
 		h->daemons[n] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
@@ -354,7 +362,7 @@ void ks_httpd_stop(struct ks_httpd *h)
 	if (h->sweeping) {
 		pthread_mutex_lock(&h->lock);
 		h->stopping = true;
-		pthread_cond_signal(&h->stop_cond);
+		pthread_cond_signal(&h->wake);
 		pthread_mutex_unlock(&h->lock);
 		pthread_join(h->sweeper, NULL);
 	}
@@ -362,7 +370,7 @@ void ks_httpd_stop(struct ks_httpd *h)
 		MHD_stop_daemon(h->daemons[i]);
 	for (i = 0; i < 2; i++)
 		free(h->exposition[i].body);
-	pthread_cond_destroy(&h->stop_cond);
+	pthread_cond_destroy(&h->wake);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
