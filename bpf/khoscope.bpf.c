@@ -370,6 +370,7 @@ int BPF_PROG(radix_counts, struct kho_radix_tree *tree, struct kho_radix_counts 
 	}
 	for (l = 0; l < KHOSCOPE_NR_LEVELS; l++)
 		e->nodes[l] = counts->nodes[l];
+	e->spare = counts->spare;
 	__builtin_memcpy(&e->tally, t, sizeof(e->tally));
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -151,6 +151,7 @@ struct khoscope_counts_event {
 	__u64 keys[KHOSCOPE_NR_ORDERS];	/* the tree's own counts */
 	__u64 keys_beyond;	/* keys of no order below KHOSCOPE_NR_ORDERS */
 	__u64 nodes[KHOSCOPE_NR_LEVELS];
+	__u64 spare;		/* emptied node pages kept for reuse, in no level */
 	struct khoscope_tally tally;
 };
 

@@ -233,6 +233,8 @@ static json_object *json_memory(const struct ks_memory *m)
 	json_s64(o, "preserved_bytes", m->preserved_bytes);
 	json_s64(o, "nodes", nodes);
 	json_s64(o, "node_bytes", m->node_bytes);
+	json_s64(o, "spare_nodes", m->spare_nodes);
+	json_s64(o, "spare_bytes", m->spare_bytes);
 	/* %.17g: 64 GiB of 1 GiB folios is 3.6e-07, not 0.000000. */
 	snprintf(ratio, sizeof(ratio), "%.17g", m->overhead_ratio);
 	json_object_object_add(o, "overhead_ratio",

@@ -231,8 +231,16 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 			if (m->memory[t].nodes[l] || m->total->tally[t].alloc[l])
 				fprintf(f, "khoscope_node_bytes{tree=\"%u\",level=\"%u\"} %lld\n",
 					t, l, (long long)m->memory[t].nodes[l] * KHOSCOPE_NODE_SIZE);
+	family(f, om, "khoscope_spare_node_bytes", "gauge",
+	       "Bytes of emptied node pages a KHO radix tree keeps for its next adds, "
+	       "in none of its levels.");
+	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
+		if (m->shown[t] && m->memory[t].counted)
+			fprintf(f, "khoscope_spare_node_bytes{tree=\"%u\"} %lld\n", t,
+				(long long)m->memory[t].spare_bytes);
 	family(f, om, "khoscope_overhead_ratio", "gauge",
-	       "Node bytes of a KHO radix tree per byte it preserves (0 when it preserves none).");
+	       "Node and spare bytes of a KHO radix tree per byte it preserves "
+	       "(0 when it preserves none).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
 			fprintf(f, "khoscope_overhead_ratio{tree=\"%u\"} %.17g\n", t,

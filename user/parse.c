@@ -178,6 +178,8 @@ static int parse_lines(const char *text, struct ks_shape *shape, struct ks_resto
 			if (u >= KHOSCOPE_NR_LEVELS)
 				return -1;
 			shape->nodes[u] = a;
+		} else if (sscanf(buf, "spare=%llu bytes=", &a) == 1) {
+			shape->spare = a;
 		} else if (sscanf(buf, "order=%u keys=%llu", &u, &a) == 2) {
 			if (u < KHOSCOPE_NR_ORDERS)
 				shape->keys[u] = a;

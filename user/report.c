@@ -319,10 +319,14 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 				(__s64)(t->alloc[l] - t->free[l]);
 		nodes += mem->nodes[l];
 	}
+	/* Without the counts, spares are unknown: their pages left the tally. */
+	mem->spare_nodes = mem->counted ? (__s64)c->spare : 0;
 	mem->node_bytes = nodes * KHOSCOPE_NODE_SIZE;
+	mem->spare_bytes = mem->spare_nodes * KHOSCOPE_NODE_SIZE;
 	mem->preserved_bytes = mem->preserved_pages * (1LL << KHOSCOPE_PAGE_SHIFT);
-	mem->overhead_ratio = mem->preserved_bytes > 0 && mem->node_bytes > 0 ?
-			      (double)mem->node_bytes / mem->preserved_bytes : 0;
+	mem->overhead_ratio = mem->preserved_bytes > 0 ?
+			      (double)(mem->node_bytes + mem->spare_bytes) /
+			      mem->preserved_bytes : 0;
 }
 
 void ks_ident_read(struct ks_ident *id)

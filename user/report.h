@@ -81,6 +81,7 @@ struct ks_shape {
 	__u64 keys[KHOSCOPE_NR_ORDERS];
 	__u64 nodes[KHOSCOPE_NR_LEVELS];
 	__u64 orders_beyond;	/* keys of orders >= KHOSCOPE_NR_ORDERS */
+	__u64 spare;		/* spare node pages (kho/out/radix_tree only) */
 };
 
 struct ks_restore {
@@ -116,10 +117,16 @@ struct ks_memory {
 	__u64 unseen_nodes;
 	__s64 keys[KHOSCOPE_NR_ORDERS];
 	__s64 nodes[KHOSCOPE_NR_LEVELS];
-	__s64 node_bytes;
+	__s64 node_bytes;	/* of the nodes in the tree's levels */
+	/*
+	 * Emptied node pages the tree keeps for its next adds, in none of its
+	 * levels (kept, not freed: their free events have fired).
+	 */
+	__s64 spare_nodes;
+	__s64 spare_bytes;
 	__s64 preserved_pages;
 	__s64 preserved_bytes;
-	double overhead_ratio;	/* node bytes per preserved byte */
+	double overhead_ratio;	/* node and spare bytes per preserved byte */
 };
 
 /*

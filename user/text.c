@@ -225,7 +225,10 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 				(unsigned long long)d->tally[t].alloc[l],
 				(unsigned long long)d->tally[t].free[l]);
 		fprintf(f, "  %5s %12s %16lld\n", "total", "", (long long)m->node_bytes);
-		fprintf(f, "overhead: %.4g%% (node bytes / preserved bytes)\n",
+		if (m->spare_nodes)
+			fprintf(f, "  %5s %12lld %16lld  (emptied, kept for the next adds)\n",
+				"spare", (long long)m->spare_nodes, (long long)m->spare_bytes);
+		fprintf(f, "overhead: %.4g%% (node and spare bytes / preserved bytes)\n",
 			m->overhead_ratio * 100);
 		if (m->unseen_keys || m->unseen_nodes)
 			fprintf(f, "lost: the counts show %llu key and %llu node changes "

@@ -47,6 +47,7 @@ static void sample(void)
 	snap.counts[1] = base;
 	snap.counts[1].ev.keys[0] += 4;
 	snap.counts[1].ev.nodes[0] += 1;
+	snap.counts[1].ev.spare = 1;
 	snap.counts[1].ev.tally = snap.tally[1];
 	/* A batch that added 512 order-0 keys in one hold of 40 us. */
 	snap.batch[1][KHOSCOPE_OP_PRESERVE][0].slots[15] = 1;
@@ -122,7 +123,9 @@ TEST(counters_results_and_memory_gauges)
 	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"0\"} 14"));
 	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"0\"} 57344"));
 	ASSERT_TRUE(has_line(t, "khoscope_node_bytes{tree=\"1\",level=\"0\"} 8192"));
-	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\"} 0.5"));
+	ASSERT_TRUE(has_line(t, "khoscope_spare_node_bytes{tree=\"1\"} 4096"));
+	/* Node and spare bytes per preserved byte: (7 + 1) * 4096 / 57344. */
+	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\"} 0.5714285714285714"));
 	ASSERT_TRUE(has_line(t, "khoscope_memory_counted{tree=\"1\"} 1"));
 	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"keys\"} 0"));
 	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"nodes\"} 0"));

@@ -152,7 +152,8 @@ static const char shape_text[] =
 	"level=0 nodes=2 bytes=8192\n"
 	"order=0 keys=5 pages=5 bytes=20480\n"
 	"order=1 keys=1 pages=2 bytes=8192\n"
-	"order=4 keys=1 pages=16 bytes=65536\n";
+	"order=4 keys=1 pages=16 bytes=65536\n"
+	"spare=2 bytes=8192\n";
 
 TEST(parse_shape)
 {
@@ -167,6 +168,7 @@ TEST(parse_shape)
 	ASSERT_EQ(s.keys[4], 1);
 	ASSERT_EQ(s.nodes[5], 1);
 	ASSERT_EQ(s.nodes[0], 2);
+	ASSERT_EQ(s.spare, 2);
 	ASSERT_EQ(ks_parse_shape("garbage\n", &s), -1);
 	ASSERT_EQ(ks_parse_shape("level=9 nodes=1 bytes=4096\ntree=1 gen=0 keys=0\n", &s), -1);
 	/* A kernel without generations cannot be joined with the events. */
@@ -259,6 +261,18 @@ TEST(memory_is_the_trees_counts_checked_against_the_events)
 	ASSERT_EQ(m.preserved_bytes, m.preserved_pages * 4096);
 	ASSERT_EQ(m.nodes[0], 6);
 	ASSERT_EQ(m.node_bytes, 7 * 4096LL);
+	ASSERT_EQ(m.spare_nodes, 0);
+	ASSERT_TRUE(m.overhead_ratio == 7.0 / (80 + 2 * 512));
+
+	/* Two emptied nodes kept as spares: memory of the tree, in no level. */
+	e.spare = 2;
+	ks_snapshot_add_event(&now, &e, sizeof(e));
+	ks_memory_compute(&m, &base, &now, 3);
+	ASSERT_EQ(m.node_bytes, 7 * 4096LL);
+	ASSERT_EQ(m.spare_nodes, 2);
+	ASSERT_EQ(m.spare_bytes, 2 * 4096LL);
+	ASSERT_TRUE(m.overhead_ratio == 9.0 / (80 + 2 * 512));
+	ASSERT_EQ(m.unseen_nodes, 0);
 
 	/* The counts moved by 5 keys and 1 node more than the events said. */
 	counts_event(&e, 85, 7, 30, 2);

@@ -61,6 +61,6 @@ done
 
 radix_report >/tmp/end
 radix_walk >/tmp/end-walk
-check "at the end the counts = a walk" "$(flat /tmp/end)" "$(flat /tmp/end-walk)"
+check "at the end the counts = a walk" "$(flat_counts /tmp/end)" "$(flat /tmp/end-walk)"
 check_walk_truth "at the end the counts = others + the driver's ground truth" /tmp/end /tmp/others
 finish

@@ -205,6 +205,12 @@ flat() {
 	tr '\n' ';' <"$1"
 }
 
+# flat_counts FILE: kho/out/radix_tree as flat prints it, without its
+# spare= line, which a walk cannot see: to compare with a walk.
+flat_counts() {
+	grep -v '^spare=' "$1" | tr '\n' ';'
+}
+
 # trace_start: clear the buffer and record the kho events from now on.
 trace_start() {
 	echo 0 >"$TRACING/tracing_on"
@@ -250,7 +256,8 @@ ks_start() {
 # ks_stop [nowalk]: stop the run ks_start began (SIGINT), check its exit and
 # stderr, and log its output (json:RUN) and, unless nowalk, a walk of the
 # preserved-memory tree made after it (walk:RUN): a real walk, not the counts
-# khoscope reports.
+# khoscope reports; and the counts (counts:RUN), for the spare node pages,
+# which no walk reaches.
 ks_stop() {
 	kill -INT "$ks_pid"
 	wait "$ks_pid"
@@ -260,6 +267,8 @@ ks_stop() {
 	[ "${1:-}" = nowalk ] && return 0
 	radix_walk >"/tmp/walk-$run"
 	section "walk:$run" "/tmp/walk-$run"
+	radix_report >"/tmp/counts-$run"
+	section "counts:$run" "/tmp/counts-$run"
 }
 
 # check_fill_memory: fill 3/4 of the available memory, in a tmpfs file, and
