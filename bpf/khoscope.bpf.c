@@ -27,21 +27,27 @@
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 
+/*
+ * hists, batches and tally are not per CPU: a tree's elements are written
+ * only by the events that fire under that tree's lock, so plain adds are
+ * exact, and one copy serves every CPU (1 MiB in all, not 1 MiB per
+ * possible CPU). A kernel that changed a tree without its lock would need
+ * per-CPU copies again.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS);
 	__type(key, __u32);
 	__type(value, struct khoscope_hist);
 } hists SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS);
 	__type(key, __u32);
 	__type(value, struct khoscope_batch);
 } batches SEC(".maps");
 
-/* Not per CPU: written under the tree's lock only (see struct khoscope_tally). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KHOSCOPE_NR_TREES);
@@ -63,8 +69,14 @@ struct {
 	__type(value, __u64);
 } errors SEC(".maps");
 
+/*
+ * The API is called under no lock of ours: per CPU. Entries are allocated
+ * as callers appear, not all at load: a few dozen callers, not 1024, times
+ * the possible CPUs.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, KHOSCOPE_MAX_CALLERS);
 	__type(key, struct khoscope_caller_key);
 	__type(value, struct khoscope_caller);

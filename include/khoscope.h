@@ -35,12 +35,12 @@ enum khoscope_op {
 
 /*
  * hists[] index: (tree * KHOSCOPE_NR_OPS + op) * KHOSCOPE_NR_ORDERS + order,
- * single-key calls. Only the program of op writes an element, so its
- * per-CPU copy needs no atomics. Calls = the sum of slots[] + untimed. ok
- * and errors are counted on their own: a reader copies a per-CPU element
- * while the program updates it field by field, so a figure derived from
- * two fields (calls - errors) could go backwards or wrap; a raw counter
- * never does.
+ * single-key calls. An element is written only under its tree's lock, so
+ * one copy for all CPUs needs no atomics. Calls = the sum of slots[] +
+ * untimed. ok and errors are counted on their own: a reader copies an
+ * element while the program updates it field by field, so a figure derived
+ * from two fields (calls - errors) could go backwards or wrap; a raw
+ * counter never does.
  */
 struct khoscope_hist {
 	__u64 slots[KHOSCOPE_NR_SLOTS];	/* timed calls by duration, log2 ns */

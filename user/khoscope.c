@@ -399,15 +399,15 @@ static void add_percpu(void *dst, const void *vals, int ncpus, size_t size)
 }
 
 /*
- * @out[key] = the sum over CPUs of per-CPU array @fd's element key, for
- * keys 0..@nr - 1, read in batches: a system call for the whole array
- * rather than one per element (1536 of them for hists and batches). Every
- * kernel with the kho events has batch lookups (5.6 on).
+ * @out[key] = array @fd's element key (for a per-CPU array, @percpu, the
+ * sum over CPUs), for keys 0..@nr - 1, read in batches: a system call for
+ * the whole array rather than one per element (1536 of them for hists and
+ * batches). Every kernel with the kho events has batch lookups (5.6 on).
  */
-static int sum_percpu(int fd, __u32 nr, size_t size, void *out)
+static int read_array(int fd, __u32 nr, size_t size, bool percpu, void *out)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = percpu ? libbpf_num_possible_cpus() : 1;
 	__u32 *keys, batch, count, done = 0, i;
 	char *vals;
 	int err = 0;
@@ -476,19 +476,18 @@ static int read_snapshot(struct khoscope_bpf *skel, const struct ks_snapshot *ac
 {
 	struct khoscope_error_key key, next, *prev = NULL;
 	int fd = bpf_map__fd(skel->maps.errors), err = 0;
-	unsigned int t, i;
+	unsigned int i;
 
-	err = sum_percpu(bpf_map__fd(skel->maps.hists),
+	err = read_array(bpf_map__fd(skel->maps.hists),
 			 KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
-			 sizeof(struct khoscope_hist), s->hist);
-	err = err ?: sum_percpu(bpf_map__fd(skel->maps.batches),
+			 sizeof(struct khoscope_hist), false, s->hist);
+	err = err ?: read_array(bpf_map__fd(skel->maps.batches),
 				KHOSCOPE_NR_TREES * KHOSCOPE_NR_OPS * KHOSCOPE_NR_ORDERS,
-				sizeof(struct khoscope_batch), s->batch);
-	err = err ?: sum_percpu(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
-				sizeof(__u64), s->lost);
-	for (t = 0; !err && t < KHOSCOPE_NR_TREES; t++)
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tally), &t, &s->tally[t]))
-			err = -errno;
+				sizeof(struct khoscope_batch), false, s->batch);
+	err = err ?: read_array(bpf_map__fd(skel->maps.tally), KHOSCOPE_NR_TREES,
+				sizeof(struct khoscope_tally), false, s->tally);
+	err = err ?: read_array(bpf_map__fd(skel->maps.counters), KHOSCOPE_NR_COUNTERS,
+				sizeof(__u64), true, s->lost);
 	err = err ?: read_progs(skel, progs, nr_progs);
 	if (err)
 		return err;
