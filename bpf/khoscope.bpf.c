@@ -405,12 +405,36 @@ int BPF_PROG(walk_end, struct kho_radix_tree *tree, unsigned long keys,
 	return 0;
 }
 
-/* One call of the preservation API, by caller and operation. */
+/*
+ * Modules loaded and freed since the programs were attached, for user space
+ * to know when kallsyms changed (see struct khoscope_caller_key). A
+ * module's calls all come after its load event and before its free event.
+ */
+__u32 modules_loaded;
+__u32 modules_freed;
+
+SEC("tp_btf/module_load")
+int BPF_PROG(module_load, struct module *mod)
+{
+	__sync_fetch_and_add(&modules_loaded, 1);
+	return 0;
+}
+
+SEC("tp_btf/module_free")
+int BPF_PROG(module_free, struct module *mod)
+{
+	__sync_fetch_and_add(&modules_freed, 1);
+	return 0;
+}
+
+/* One call of the preservation API, by caller, operation and module generation. */
 SEC("tp_btf/kho_api")
 int BPF_PROG(kho_api, enum kho_api_op op, unsigned long caller, unsigned long pages,
 	     unsigned long keys, int ret, __u64 duration_ns)
 {
-	struct khoscope_caller_key key = { .ip = caller, .op = op };
+	struct khoscope_caller_key key = {
+		.ip = caller, .op = op, .gen = *(volatile __u32 *)&modules_freed,
+	};
 	static const struct khoscope_caller zero;
 	struct khoscope_caller *c;
 

@@ -103,7 +103,10 @@ enum khoscope_counter {
 
 /*
  * Calls of the KHO preservation API (the kho_api event, patch 0021), per
- * calling address and operation (the kernel's enum kho_api_op).
+ * calling address, operation (the kernel's enum kho_api_op) and module
+ * generation (the BPF program's modules_freed: an address names the same
+ * code until a module is freed), so a module loaded where another was
+ * never adds to the other's counts.
  */
 #define KHOSCOPE_MAX_CALLERS	1024
 #define KHOSCOPE_NR_API_OPS	10
@@ -111,7 +114,7 @@ enum khoscope_counter {
 struct khoscope_caller_key {
 	__u64 ip;
 	__u32 op;
-	__u32 pad;
+	__u32 gen;		/* modules_freed at the call */
 };
 
 struct khoscope_caller {

@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "httpd.h"
+#include "ksyms.h"
 #include "khoscope.h"
 #include "khoscope.skel.h"
 #include "metrics.h"
@@ -543,13 +544,17 @@ static bool wait_for_stop(__u64 deadline)
 
 /*
  * The kho_api program costs a hash map update per API call: it is loaded
- * only for the views that show callers.
+ * only for the views that show callers, with the module events that tell
+ * when a calling address may name other code (@modules: the kernel has
+ * them, i.e. CONFIG_MODULES).
  */
-static void choose_programs(struct khoscope_bpf *skel, bool api)
+static void choose_programs(struct khoscope_bpf *skel, bool api, bool modules)
 {
 	bpf_program__set_autoload(skel->progs.kho_api, api);
-	/* Only kho_api uses the callers map: 1024 x 368 bytes per possible CPU. */
+	/* Only kho_api uses the callers map: 368 bytes per possible CPU per caller. */
 	bpf_map__set_autocreate(skel->maps.callers, api);
+	bpf_program__set_autoload(skel->progs.module_load, api && modules);
+	bpf_program__set_autoload(skel->progs.module_free, api && modules);
 }
 
 /*
@@ -567,51 +572,13 @@ static struct collector {
 } col = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
- * Names of the calling addresses seen so far. An address keeps its function
- * while its module stays loaded, so /proc/kallsyms (tens of thousands of
- * lines on a distribution kernel) is read again only when a new address
- * shows up, not at every report or scrape. The callers map holds at most
- * KS_MAX_CALLERS addresses, so the cache does too. Under col.lock.
- */
-static struct {
-	unsigned int nr;
-	bool warned;		/* that a caller could not be named */
-	__u64 ip[KS_MAX_CALLERS];
-	char name[KS_MAX_CALLERS][sizeof(((struct ks_caller *)0)->name)];
-} symcache;
-
-/*
  * /proc/kallsyms, opened once before the capabilities go: a file of it
  * shows the addresses its opener could see (CAP_SYSLOG), so it is read
- * again from this one. NULL if it could not be opened.
+ * again from this one. NULL if it could not be opened. The names it gives
+ * the callers, under col.lock.
  */
 static FILE *kallsyms;
-
-static const char *caller_name(__u64 ip, struct ks_ksyms *ksyms, bool *loaded)
-{
-	unsigned int i;
-
-	for (i = 0; i < symcache.nr; i++)
-		if (symcache.ip[i] == ip)
-			return symcache.name[i];
-	if (!*loaded) {
-		if (kallsyms)
-			ks_ksyms_read(ksyms, kallsyms);
-		*loaded = true;
-	}
-	if (symcache.nr == KS_MAX_CALLERS)
-		symcache.nr = 0;	/* modules came and went: start over */
-	i = symcache.nr++;
-	symcache.ip[i] = ip;
-	if (!ks_ksyms_name(ksyms, ip, symcache.name[i], sizeof(symcache.name[i])) &&
-	    !symcache.warned) {
-		fprintf(stderr, "khoscope: cannot name a caller from /proc/kallsyms "
-			"(addresses hidden by kernel.kptr_restrict, or no CAP_SYSLOG?): "
-			"its calls are counted as caller \"unknown\"\n");
-		symcache.warned = true;
-	}
-	return symcache.name[i];
-}
+static struct ks_symcache *symcache;
 
 /*
  * The callers map, summed over CPUs and merged per calling function and
@@ -622,8 +589,6 @@ static unsigned int read_callers(struct ks_caller *out)
 	int fd = bpf_map__fd(col.skel->maps.callers), ncpus = libbpf_num_possible_cpus();
 	struct khoscope_caller_key key, next, *prev = NULL;
 	struct khoscope_caller *vals, sum;
-	struct ks_ksyms ksyms = {};
-	bool loaded = false;
 	unsigned int nr = 0;
 
 	if (ncpus <= 0)
@@ -639,10 +604,10 @@ static unsigned int read_callers(struct ks_caller *out)
 			continue;
 		memset(&sum, 0, sizeof(sum));
 		add_percpu(&sum, vals, ncpus, sizeof(sum));
-		nr = ks_callers_add(out, nr, caller_name(key.ip, &ksyms, &loaded), key.op, &sum);
+		nr = ks_callers_add(out, nr, ks_symcache_name(symcache, key.ip, key.gen),
+				    key.op, &sum);
 	}
 	pthread_mutex_unlock(&col.lock);
-	ks_ksyms_free(&ksyms);
 	free(vals);
 	return nr;
 }
@@ -892,7 +857,7 @@ int main(int argc, char **argv)
 	int listen_fds[KS_HTTPD_MAX_FDS], nr_listen = 0;
 	__u64 start_ns, next_ns, last_collect_ns;
 	unsigned long printed = 0;
-	bool exiting = false, usage, api;
+	bool exiting = false, usage, api, modules;
 	struct btf *btf;
 	struct ks_caller *callers = NULL;
 	unsigned int nr_callers = 0;
@@ -936,6 +901,7 @@ int main(int argc, char **argv)
 	btf = btf__load_vmlinux_btf();
 	err = check_kho_events(btf) ? 1 : 0;
 	api = (env.callers || env.prometheus || env.textfile) && have_api_event(btf);
+	modules = btf && btf_has_event(btf, "module_load") && btf_has_event(btf, "module_free");
 	btf__free(btf);
 	if (err)
 		goto cleanup;
@@ -968,7 +934,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	choose_programs(skel, api);
+	choose_programs(skel, api, modules);
 
 	err = khoscope_bpf__load(skel);
 	if (err) {
@@ -1004,6 +970,16 @@ int main(int argc, char **argv)
 	col.base = &base;
 	col.restore = &restore;
 	col.api = api;
+	if (api) {
+		kallsyms = fopen("/proc/kallsyms", "re");
+		symcache = ks_symcache_new(kallsyms, &skel->bss->modules_loaded,
+					   &skel->bss->modules_freed);
+		if (!symcache) {
+			fprintf(stderr, "khoscope: out of memory\n");
+			err = 1;
+			goto cleanup;
+		}
+	}
 	if (nr_listen > 0) {
 		httpd = ks_httpd_start(listen_fds, nr_listen, render_metrics, KS_HTTPD_DEADLINE_S);
 		nr_listen = 0;		/* the server owns them now */
@@ -1014,8 +990,6 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (api)
-		kallsyms = fopen("/proc/kallsyms", "re");
 	/* The kernel times BPF programs while this file is open. */
 	if (env.bpf_stats) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -1123,6 +1097,7 @@ int main(int argc, char **argv)
 cleanup:
 	/* The server reads the maps: it stops first. */
 	ks_httpd_stop(httpd);
+	ks_symcache_free(symcache);
 	if (kallsyms)
 		fclose(kallsyms);
 	if (stats_fd >= 0)

@@ -141,15 +141,6 @@ struct ks_caller {
 
 #define KS_MAX_CALLERS	KHOSCOPE_MAX_CALLERS
 
-/* Kernel symbols from /proc/kallsyms, text only, sorted by address. */
-struct ks_ksyms {
-	struct ks_ksym {
-		__u64 addr;
-		char *name;	/* "func" or "func [module]"; NULL if not text */
-	} *syms;
-	size_t nr;
-};
-
 /* BPF's own cost of one program, from bpf_prog_info. */
 struct ks_prog {
 	const char *name;
@@ -234,17 +225,6 @@ const char *ks_api_op_name(__u32 op);
 /* The name of lost[i] in the outputs ("ringbuf_full", ...). */
 const char *ks_lost_name(unsigned int i);
 
-/*
- * An open file of /proc/kallsyms, read again from its start (such a file
- * shows the addresses its opener could see): 0, or -errno. ks_ksyms_name()
- * names the function that made the call returning to @ip, true; or writes
- * "unknown" and returns false when no function is known there (kallsyms
- * hidden, or @ip outside every function's text): no kernel address ever
- * leaves.
- */
-int ks_ksyms_read(struct ks_ksyms *k, FILE *f);
-void ks_ksyms_free(struct ks_ksyms *k);
-bool ks_ksyms_name(const struct ks_ksyms *k, __u64 ip, char *buf, size_t len);
 /*
  * @dst += @src for structs made of __u64 counters only (the BPF maps'
  * values), counter by counter.

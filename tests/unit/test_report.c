@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "ksyms.h"
 #include "report.h"
 #include "test.h"
 
@@ -335,6 +336,17 @@ static void write_kallsyms(char *path, const char *text)
 	}
 }
 
+/* Rewrite the file at @path in place: an open FILE of it reads the new text. */
+static void write_kallsyms_at(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
 /*
  * Callers are named from return addresses: the call may be the last
  * instruction of its function, so the address can be the next one's start.
@@ -417,6 +429,49 @@ TEST(ksyms_hidden_name_unknown_never_an_address)
 	ASSERT_STREQ(buf, "unknown");
 	ASSERT_TRUE(strstr(buf, "0x") == NULL);
 	ks_ksyms_free(&k);
+}
+
+/*
+ * A module freed and another loaded at its address: the calls of each keep
+ * their own module's name (the callers map keys them by modules freed), and
+ * a call of a generation no read saw is named only in the kernel proper.
+ */
+TEST(symcache_names_each_module_generation)
+{
+	char path[] = "/tmp/ks-kallsyms-XXXXXX";
+	__u32 loaded = 1, freed = 0;
+	struct ks_symcache *c;
+	FILE *f;
+
+	write_kallsyms(path, "ffffffff81000000 T core_fn\n"
+			     "ffffffffc0000000 t fa\t[mod_a]\n");
+	f = fopen(path, "r");
+	ASSERT_TRUE(f);
+	c = ks_symcache_new(f, &loaded, &freed);
+	ASSERT_TRUE(c);
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffffc0000010ULL, 0), "fa [mod_a]");
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffff81000010ULL, 0), "core_fn");
+
+	/* mod_a goes, mod_b comes at the same address. */
+	write_kallsyms_at(path, "ffffffff81000000 T core_fn\n"
+				"ffffffffc0000000 t fb\t[mod_b]\n");
+	freed = 1;
+	loaded = 2;
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffffc0000010ULL, 1), "fb [mod_b]");
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffffc0000010ULL, 0), "fa [mod_a]");
+	/* Of generation 0, first seen now: mod_a is gone, the kernel is not. */
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffffc0000020ULL, 0), "unknown");
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffff81000020ULL, 0), "core_fn");
+
+	/* A load alone: kallsyms is read again for the new module's calls. */
+	write_kallsyms_at(path, "ffffffff81000000 T core_fn\n"
+				"ffffffffc0000000 t fb\t[mod_b]\n"
+				"ffffffffc1000000 t fc\t[mod_c]\n");
+	loaded = 3;
+	ASSERT_STREQ(ks_symcache_name(c, 0xffffffffc1000010ULL, 1), "fc [mod_c]");
+	ks_symcache_free(c);
+	fclose(f);
+	unlink(path);
 }
 
 TEST(snapshot_delta)
