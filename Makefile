@@ -32,8 +32,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
 MODEL_SRCS	:= user/report.c user/parse.c user/ksyms.c user/text.c user/json.c
-USER_SRCS	:= user/khoscope.c $(MODEL_SRCS) user/metrics.c user/httpd.c
-USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/ksyms.h include/khoscope.h
+USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/httpd.c
+USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/ksyms.h user/probe.h user/collect.h include/khoscope.h
 USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lcap -lpthread
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
 GUEST_ROOT	:= $(BUILD)/guest/root

@@ -242,6 +242,9 @@ unsigned int ks_callers_add(struct ks_caller *callers, unsigned int nr, const ch
 void ks_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nr,
 			const char *val_type);
 void ks_print_text(FILE *f, const struct ks_report *r);
+/* What a text run prints first; @tree as -t says (0: every tree). */
+void ks_print_header(FILE *f, const struct ks_counts *base, const struct ks_restore *restore,
+		     long tree, unsigned long interval);
 /* One JSON object, one line, flushed in one write. */
 void ks_print_json(FILE *f, const struct ks_report *r);
 /* The same record as a json-c object; the caller puts it. */

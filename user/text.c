@@ -141,6 +141,51 @@ static void print_batch(FILE *f, const struct khoscope_batch *b, __u64 holds,
 	ks_print_log2_hist(f, b->size_slots, KHOSCOPE_NR_SLOTS, "pages/hold");
 }
 
+static __u64 sum_u64(const __u64 *v, unsigned int n)
+{
+	__u64 sum = 0;
+
+	while (n--)
+		sum += v[n];
+	return sum;
+}
+
+/*
+ * What a text run says first: which tree, how often, the baseline, and the
+ * boot's restore walk. @tree: the tree shown (0: every tree).
+ */
+void ks_print_header(FILE *f, const struct ks_counts *base, const struct ks_restore *restore,
+		     long tree, unsigned long interval)
+{
+	const struct khoscope_counts_event *c = &base->ev;
+
+	if (tree)
+		fprintf(f, "Tracing the KHO radix tree (tree %ld)... ", tree);
+	else
+		fprintf(f, "Tracing every KHO radix tree... ");
+	if (interval)
+		fprintf(f, "Reporting every %lu s. Hit Ctrl-C to end.\n", interval);
+	else
+		fprintf(f, "Hit Ctrl-C to end.\n");
+	fprintf(f, "baseline: tree %u, as the tree counts it: %llu keys in %llu nodes\n", c->tree,
+		(unsigned long long)(sum_u64(c->keys, KHOSCOPE_NR_ORDERS) + c->keys_beyond),
+		(unsigned long long)sum_u64(c->nodes, KHOSCOPE_NR_LEVELS));
+	if (tree > 0 && (unsigned int)tree != c->tree)
+		fprintf(f, "tree %ld: khoscope cannot read its counts (only tree %u's): its memory "
+			"figures are the changes since start\n", tree, c->tree);
+	if (restore->valid)
+		fprintf(f, "boot restore: walk %.3f ms (ret %d, %llu runs reserved), scratch extension %.3f ms (ret %d), %llu busy blocks\n",
+			restore->retrieve_ns / 1e6, restore->retrieve_ret,
+			(unsigned long long)restore->runs,
+			restore->extend_ns / 1e6, restore->extend_ret,
+			(unsigned long long)restore->busy_blocks);
+	if (restore->valid && restore->bulk_failures)
+		fprintf(f, "boot restore: %llu batches could not be reserved at once; their %llu runs were reserved one at a time\n",
+			(unsigned long long)restore->bulk_failures,
+			(unsigned long long)restore->runs_one_by_one);
+	fflush(f);
+}
+
 void ks_print_text(FILE *f, const struct ks_report *r)
 {
 	const struct ks_snapshot *d = r->delta;
