@@ -221,6 +221,14 @@ static int take_baseline(void)
 	return 0;
 }
 
+/* What a refused load or attach lacks. */
+static const char *denied(int err)
+{
+	if (err != -EPERM && err != -EACCES)
+		return "";
+	return " (tracing programs need CAP_BPF and CAP_PERFMON, or root)";
+}
+
 int ks_collect_start(const struct ks_collect_opts *o, const struct ks_kernel *k,
 		     __u64 *attached_ns)
 {
@@ -236,7 +244,8 @@ int ks_collect_start(const struct ks_collect_opts *o, const struct ks_kernel *k,
 	choose_programs(col.skel, col.api, k->modules);
 	err = khoscope_bpf__load(col.skel);
 	if (err) {
-		fprintf(stderr, "khoscope: failed to load BPF programs: %s\n", strerror(-err));
+		fprintf(stderr, "khoscope: failed to load BPF programs: %s%s\n", strerror(-err),
+			denied(err));
 		return -1;
 	}
 	col.rb = ring_buffer__new(bpf_map__fd(col.skel->maps.events), handle_event, &col.acc,
@@ -256,7 +265,8 @@ int ks_collect_start(const struct ks_collect_opts *o, const struct ks_kernel *k,
 	}
 	err = khoscope_bpf__attach(col.skel);
 	if (err) {
-		fprintf(stderr, "khoscope: failed to attach BPF programs: %s\n", strerror(-err));
+		fprintf(stderr, "khoscope: failed to attach BPF programs: %s%s\n", strerror(-err),
+			denied(err));
 		return -1;
 	}
 	*attached_ns = ks_now_ns(CLOCK_MONOTONIC);
