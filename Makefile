@@ -32,7 +32,7 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
 MODEL_SRCS	:= user/report.c user/parse.c user/ksyms.c user/text.c user/json.c
-USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/httpd.c
+USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/textfile.c user/httpd.c
 USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/ksyms.h user/probe.h user/collect.h include/khoscope.h
 USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lcap -lpthread
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
@@ -165,9 +165,9 @@ $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h $(MODEL_SRCS
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_report.c $(MODEL_SRCS) -ljson-c
 
-$(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
+$(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metrics.c user/textfile.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/report.c -ljson-c
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/textfile.c user/report.c -ljson-c
 
 $(UNIT_OUT)/test_httpd: tests/unit/test_httpd.c tests/unit/test.h user/httpd.c user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
