@@ -199,9 +199,10 @@ $(KHOSCOPE): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(USER_OUT)
 
 # The capacity planner: the kernel's kho_radix_tree.c in user space, as the
 # tracker tests build it.
-$(USER_OUT)/khoscope-plan: user/khoscope-plan.c $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(USER_OUT)
+$(USER_OUT)/khoscope-plan: user/khoscope-plan.c user/plan-workload.c user/plan.h $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(USER_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -o $@ $< $(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread -ljson-c -lm
+	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -Iuser -o $@ $< user/plan-workload.c \
+		$(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread -ljson-c -lm
 
 $(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUEST_BIN)
 	$(call msg,CC,$@)

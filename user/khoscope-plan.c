@@ -4,15 +4,14 @@
  *
  * Builds the tree with the kernel's own code (kernel/liveupdate/
  * kho_radix_tree.c of the patched source, compiled in user space against
- * tests/shim, as the tracker tests do), feeds it a described workload, and
- * walks it: keys per order, node pages per level, node bytes, the overhead
- * ratio, and the next kernel's restore walk time estimated from per-key
- * and per-node costs measured in the VM (build/bench/restore-walk.json,
- * written by make bench-restore).
+ * tests/shim, as the tracker tests do), feeds it a described workload
+ * (plan-workload.c), and walks it: keys per order, node pages per level,
+ * node bytes, the overhead ratio, and the next kernel's restore walk time
+ * estimated from per-key and per-node costs measured in the VM
+ * (build/bench/restore-walk.json, written by make bench-restore).
  */
+#include <argp.h>
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,70 +20,122 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "tracker.h"
+#include "plan.h"
 
-#define MAX_ORDER_PLAN	18	/* orders a key can have: up to 1 GiB folios */
-#define PAGE_BYTES	4096ULL
-
-static const char usage_text[] =
-"Usage: khoscope-plan [OPTIONS]\n"
-"\n"
+static const char argp_doc[] =
 "Build the KHO radix tree with the kernel's own code for a described\n"
 "preservation and print what it costs: keys per order, node pages per\n"
 "level, node bytes, overhead (node bytes / preserved bytes), and the next\n"
-"kernel's restore walk estimated from costs measured in the VM.\n"
-"\n"
-"Options:\n"
-"  -s, --size SIZE        memory to preserve: a number with K, M, G or T\n"
-"                         (binary units), e.g. 64G (default 1G)\n"
-"  -m, --mix LIST         orders by share of the bytes, ORDER:PERCENT,...\n"
-"                         summing to 100 (default 0:100)\n"
-"  -l, --layout LAYOUT    dense (every page of a span), strided (every other\n"
-"                         folio), or random[:FILL] (folios picked at random,\n"
-"                         FILL of the span's slots, default 0.25); each\n"
-"                         order gets a span of its own (default dense)\n"
-"  -r, --ranges FILE      preserve the keys of FILE instead: one range per\n"
-"                         line, START_PFN END_PFN ORDER (END exclusive;\n"
-"                         decimal or 0x hex; both aligned to 2^ORDER pages;\n"
-"                         ranges may not overlap; # starts a comment)\n"
-"  -c, --churn N          preserve and unpreserve everything N times first\n"
-"  -C, --costs FILE       restore-walk figures (default:\n"
-"                         build/bench/restore-walk.json next to this tool)\n"
-"  -S, --seed N           random layout seed (default 1)\n"
-"  -j, --json             one JSON object instead of the table\n"
-"  -h, --help             this help\n"
-"\n"
+"kernel's restore walk estimated from costs measured in the VM."
+"\v"
 "Examples:\n"
 "  khoscope-plan -s 64G                      # 64 GiB of order-0 pages, dense\n"
 "  khoscope-plan -s 1T -m 9:100              # 1 TiB of 2 MiB folios\n"
 "  khoscope-plan -s 16G -m 0:50,9:50 -l random:0.1\n"
-"  khoscope-plan -r ranges.txt --json\n";
+"  khoscope-plan -r ranges.txt --json";
 
-struct range {
-	unsigned long start, end;	/* pfns, end exclusive */
-	unsigned int order;
+static const struct argp_option argp_options[] = {
+	{ "size", 's', "SIZE", 0,
+	  "Memory to preserve: a number with K, M, G or T (binary units), e.g. 64G "
+	  "(default 1G)", 0 },
+	{ "mix", 'm', "LIST", 0,
+	  "Orders by share of the bytes, ORDER:PERCENT,... summing to 100 (default 0:100)", 0 },
+	{ "layout", 'l', "LAYOUT", 0,
+	  "Dense (every page of a span), strided (every other folio), or "
+	  "random[:FILL] (folios picked at random, FILL of the span's slots, default "
+	  "0.25); each order gets a span of its own (default dense)", 0 },
+	{ "ranges", 'r', "FILE", 0,
+	  "Preserve the keys of FILE instead: one range per line, START_PFN END_PFN "
+	  "ORDER (END exclusive; decimal or 0x hex; both aligned to 2^ORDER pages; "
+	  "ranges may not overlap; # starts a comment)", 0 },
+	{ "churn", 'c', "N", 0, "Preserve and unpreserve everything N times first", 0 },
+	{ "costs", 'C', "FILE", 0,
+	  "Restore-walk figures (default: build/bench/restore-walk.json next to this tool)", 0 },
+	{ "seed", 'S', "N", 0, "Random layout seed (default 1)", 0 },
+	{ "json", 'j', NULL, 0, "One JSON object instead of the table", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
 };
 
-static struct plan {
-	unsigned long long size;
-	unsigned int pct[MAX_ORDER_PLAN + 1];
-	enum { L_DENSE, L_STRIDED, L_RANDOM } layout;
-	double fill;
-	const char *ranges_file;
-	unsigned long churn;
-	const char *costs;
-	unsigned long seed;
-	bool json;
-} plan = {
+static struct plan plan = {
 	.size = 1ULL << 30,
 	.pct = { [0] = 100 },
 	.fill = 0.25,
 	.seed = 1,
 };
 
-static struct range *ranges;
-static size_t nr_ranges;
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	unsigned long long v;
+	char err[256];
 
+	switch (key) {
+	case 's':
+		if (plan_parse_size(&plan, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 'm':
+		if (plan_parse_mix(&plan, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 'l':
+		if (plan_parse_layout(&plan, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case 'r':
+		plan.ranges_file = arg;
+		break;
+	case 'c':
+		if (!plan_parse_ull(arg, &v) || v > 1000)
+			argp_error(state, "invalid churn '%s': 0..1000 cycles", arg);
+		plan.churn = v;
+		break;
+	case 'C':
+		plan.costs = arg;
+		break;
+	case 'S':
+		if (!plan_parse_ull(arg, &v))
+			argp_error(state, "invalid seed '%s'", arg);
+		plan.seed = v;
+		break;
+	case 'j':
+		plan.json = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (plan.ranges_file && plan_read_ranges(&plan, err, sizeof(err))) {
+			/* Not a usage error: the file's content is. */
+			fprintf(stderr, "khoscope-plan: %s\n", err);
+			exit(2);
+		}
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Bad input ends here, with one line on stderr and exit status 2. */
+static void parse_args(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = argp_options,
+		.parser = parse_arg,
+		.doc = argp_doc,
+	};
+
+	/* getopt's messages name argv[0]: the same name as ours. */
+	argv[0] = (char *)"khoscope-plan";
+	argp_err_exit_status = 2;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+}
+
+/* A failure while planning: one line, status 1. */
 static int fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -94,238 +145,7 @@ static int fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 2;
-}
-
-/* An unsigned number, all of the string; false if not. */
-static bool parse_ull(const char *s, unsigned long long *v)
-{
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return !errno && !*end;
-}
-
-static int parse_size(const char *s)
-{
-	static const char units[] = "KMGT";
-	unsigned long long v, mul = 1;
-	char num[64];
-	size_t n = strlen(s);
-	const char *u;
-
-	if (!n || n >= sizeof(num))
-		return fail("invalid size '%s': a number with K, M, G or T", s);
-	memcpy(num, s, n + 1);
-	u = strchr(units, num[n - 1]);
-	if (u && num[n - 1]) {
-		mul = 1ULL << (10 * (u - units + 1));
-		num[n - 1] = '\0';
-	}
-	if (!parse_ull(num, &v) || !v)
-		return fail("invalid size '%s': a positive number with K, M, G or T", s);
-	if (v > (1ULL << 52) / mul)
-		return fail("size '%s' is too large: at most 4P", s);
-	plan.size = v * mul;
-	if (plan.size % PAGE_BYTES)
-		return fail("size '%s' is not a whole number of 4 KiB pages", s);
-	return 0;
-}
-
-static int parse_mix(const char *s)
-{
-	char *copy = strdup(s), *tok, *save = NULL;
-	unsigned int total = 0;
-	int err = 0;
-
-	memset(plan.pct, 0, sizeof(plan.pct));
-	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
-		unsigned long long o, p;
-		char *colon = strchr(tok, ':');
-
-		if (!colon) {
-			err = fail("invalid mix entry '%s': ORDER:PERCENT", tok);
-			break;
-		}
-		*colon = '\0';
-		if (!parse_ull(tok, &o) || o > MAX_ORDER_PLAN)
-			err = fail("invalid order '%s' in the mix: 0..%d", tok, MAX_ORDER_PLAN);
-		else if (!parse_ull(colon + 1, &p) || !p || p > 100)
-			err = fail("invalid percentage '%s' in the mix: 1..100", colon + 1);
-		else if (plan.pct[o])
-			err = fail("order %llu appears twice in the mix", o);
-		else {
-			plan.pct[o] = p;
-			total += p;
-		}
-	}
-	if (!err && total != 100)
-		err = fail("the mix '%s' adds up to %u%%, not 100%%", s, total);
-	free(copy);
-	return err;
-}
-
-static int parse_layout(const char *s)
-{
-	if (!strcmp(s, "dense")) {
-		plan.layout = L_DENSE;
-	} else if (!strcmp(s, "strided")) {
-		plan.layout = L_STRIDED;
-	} else if (!strncmp(s, "random", 6) && (!s[6] || s[6] == ':')) {
-		char *end;
-
-		plan.layout = L_RANDOM;
-		if (s[6]) {
-			errno = 0;
-			plan.fill = strtod(s + 7, &end);
-			if (errno || end == s + 7 || *end || !(plan.fill > 0 && plan.fill <= 1))
-				return fail("invalid fill '%s': a fraction in (0, 1]", s + 7);
-		}
-	} else {
-		return fail("unknown layout '%s': dense, strided or random[:FILL]", s);
-	}
-	return 0;
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct range *ra = a, *rb = b;
-
-	return ra->start < rb->start ? -1 : ra->start > rb->start;
-}
-
-static int read_ranges(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[256];
-	size_t cap = 0, i;
-	unsigned int n = 0;
-
-	if (!f)
-		return fail("cannot read %s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		char a[64], b[64], c[64], extra;
-		unsigned long long start, end, order;
-		int k;
-
-		n++;
-		line[strcspn(line, "#\n")] = '\0';
-		k = sscanf(line, "%63s %63s %63s %c", a, b, c, &extra);
-		if (k <= 0)
-			continue;
-		if (k != 3 || !parse_ull(a, &start) || !parse_ull(b, &end) ||
-		    !parse_ull(c, &order)) {
-			fclose(f);
-			return fail("%s:%u: expected START_PFN END_PFN ORDER", path, n);
-		}
-		if (order > MAX_ORDER_PLAN || end <= start || end > (1ULL << 52)) {
-			fclose(f);
-			return fail("%s:%u: need START < END <= 2^52 and ORDER <= %d", path, n,
-				    MAX_ORDER_PLAN);
-		}
-		if ((start | end) & ((1ULL << order) - 1)) {
-			fclose(f);
-			return fail("%s:%u: range %#llx-%#llx is not aligned to order %llu",
-				    path, n, start, end, order);
-		}
-		if (nr_ranges == cap) {
-			cap = cap ? cap * 2 : 64;
-			ranges = realloc(ranges, cap * sizeof(*ranges));
-			if (!ranges)
-				abort();
-		}
-		ranges[nr_ranges++] = (struct range){ start, end, order };
-	}
-	fclose(f);
-	if (!nr_ranges)
-		return fail("%s holds no range", path);
-	qsort(ranges, nr_ranges, sizeof(*ranges), range_cmp);
-	for (i = 1; i < nr_ranges; i++)
-		if (ranges[i].start < ranges[i - 1].end)
-			return fail("%s: ranges %#lx-%#lx and %#lx-%#lx overlap", path,
-				    ranges[i - 1].start, ranges[i - 1].end,
-				    ranges[i].start, ranges[i].end);
-	return 0;
-}
-
-/*
- * The described workload as ranges of keys: each order of the mix gets a
- * span of its own, above the previous one, 1 GiB aligned. Random layouts
- * are drawn later, key by key.
- */
-static void plan_ranges(void)
-{
-	unsigned long base = 1UL << 18;	/* start at 1 GiB, as memory does */
-	unsigned int o;
-
-	for (o = 0; o <= MAX_ORDER_PLAN; o++) {
-		unsigned long long keys, slots;
-
-		if (!plan.pct[o])
-			continue;
-		keys = plan.size * plan.pct[o] / 100 / (PAGE_BYTES << o);
-		if (!keys)
-			continue;
-		slots = plan.layout == L_DENSE ? keys : plan.layout == L_STRIDED ? 2 * keys :
-			(unsigned long long)ceil(keys / plan.fill);
-		ranges = realloc(ranges, (nr_ranges + 1) * sizeof(*ranges));
-		if (!ranges)
-			abort();
-		ranges[nr_ranges++] = (struct range){ base, base + (slots << o), o };
-		base = (base + (slots << o) + (1UL << 18) - 1) & ~((1UL << 18) - 1);
-	}
-}
-
-/* xorshift64*: the same keys for the same seed everywhere. */
-static unsigned long long rng_state;
-
-static unsigned long long rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/*
- * Call @fn on every key of the workload, in address order per range. A
- * random range keeps each slot with probability FILL, drawn from the seed,
- * until it has the keys it should hold.
- */
-static int for_each_key(int (*fn)(struct kho_radix_tree *, unsigned long),
-			struct kho_radix_tree *tree)
-{
-	size_t i;
-	int err;
-
-	rng_state = plan.seed * 0x9e3779b97f4a7c15ULL | 1;
-	for (i = 0; i < nr_ranges; i++) {
-		const struct range *r = &ranges[i];
-		unsigned long step = 1UL << r->order, pfn;
-		unsigned long long want = 0, have = 0, left;
-
-		if (!plan.ranges_file && plan.layout != L_DENSE)
-			want = plan.size * plan.pct[r->order] / 100 / (PAGE_BYTES << r->order);
-		for (pfn = r->start; pfn < r->end; pfn += step) {
-			if (want) {
-				if (have == want)
-					break;
-				left = (r->end - pfn) >> r->order;
-				if (plan.layout == L_STRIDED ? (pfn - r->start) & step :
-				    left > want - have &&
-				    (double)(rng() >> 11) / (1ULL << 53) >= plan.fill)
-					continue;
-				have++;
-			}
-			err = fn(tree, encode_key(pfn, r->order));
-			if (err)
-				return err;
-		}
-	}
-	return 0;
+	return 1;
 }
 
 static int del_key(struct kho_radix_tree *tree, unsigned long key)
@@ -380,69 +200,6 @@ static int read_costs(const char *path, double *per_key, double *per_node, int *
 	return 0;
 }
 
-static int parse_args(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "mix", required_argument, NULL, 'm' },
-		{ "layout", required_argument, NULL, 'l' },
-		{ "ranges", required_argument, NULL, 'r' },
-		{ "churn", required_argument, NULL, 'c' },
-		{ "costs", required_argument, NULL, 'C' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	unsigned long long v;
-	int c, err = 0;
-
-	opterr = 0;
-	while (!err && (c = getopt_long(argc, argv, ":s:m:l:r:c:C:S:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			err = parse_size(optarg);
-			break;
-		case 'm':
-			err = parse_mix(optarg);
-			break;
-		case 'l':
-			err = parse_layout(optarg);
-			break;
-		case 'r':
-			plan.ranges_file = optarg;
-			break;
-		case 'c':
-			if (!parse_ull(optarg, &v) || v > 1000)
-				err = fail("invalid churn '%s': 0..1000 cycles", optarg);
-			plan.churn = v;
-			break;
-		case 'C':
-			plan.costs = optarg;
-			break;
-		case 'S':
-			if (!parse_ull(optarg, &v))
-				err = fail("invalid seed '%s'", optarg);
-			plan.seed = v;
-			break;
-		case 'j':
-			plan.json = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		case ':':
-			err = fail("option '%s' needs an argument", argv[optind - 1]);
-			break;
-		default:
-			err = fail("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (!err && optind < argc)
-		err = fail("unexpected argument '%s'", argv[optind]);
-	return err;
-}
-
 int main(int argc, char **argv)
 {
 	double per_key = 0, per_node = 0, secs, node_bytes, preserved = 0, est = -1;
@@ -454,17 +211,11 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	unsigned int o, l;
 	unsigned long cyc;
-	int rows = 0, err;
+	int rows = 0;
 
-	err = parse_args(argc, argv);
-	if (err)
-		return err;
-	if (plan.ranges_file)
-		err = read_ranges(plan.ranges_file);
-	else
-		plan_ranges();
-	if (err)
-		return err;
+	parse_args(argc, argv);
+	if (!plan.ranges_file)
+		plan_ranges(&plan);
 	if (!plan.costs) {
 		ssize_t n = readlink("/proc/self/exe", default_costs, sizeof(default_costs) - 1);
 
@@ -480,11 +231,11 @@ int main(int argc, char **argv)
 	if (kho_radix_init_tree(&tree, NULL))
 		return fail("out of memory");
 	for (cyc = 0; cyc < plan.churn; cyc++) {
-		if (for_each_key(kho_radix_add_key, &tree))
+		if (plan_for_each_key(&plan, kho_radix_add_key, &tree))
 			return fail("out of memory while preserving");
-		for_each_key(del_key, &tree);
+		plan_for_each_key(&plan, del_key, &tree);
 	}
-	if (for_each_key(kho_radix_add_key, &tree))
+	if (plan_for_each_key(&plan, kho_radix_add_key, &tree))
 		return fail("out of memory while preserving");
 	walk_tree(&tree, &w);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -578,6 +329,6 @@ int main(int argc, char **argv)
 	}
 	free(w.keys);
 	kho_radix_destroy_tree(&tree);
-	free(ranges);
+	free(plan.ranges);
 	return 0;
 }

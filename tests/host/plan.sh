@@ -36,6 +36,18 @@ ms=$((($(date +%s%N) - start) / 1000000))
 ((ms < 30000)) || { echo "FAIL 64 GiB of order 0 and 1 TiB of order 9 took $ms ms"; exit 1; }
 echo "ok   64 GiB of order 0 and 1 TiB of order 9 planned in $ms ms"
 
+# Options through argp: each mistake named as such, exit 2.
+expect_fail "an unknown short option among others" "invalid option -- 'x'" "$plan" -xj
+expect_fail "an argument to a flag" "option '--json' doesn't allow an argument" "$plan" --json=1
+expect_fail "an ambiguous abbreviation" "option '--s' is ambiguous" "$plan" --s 1G
+expect_fail "a stray argument" "unexpected argument 'x'" "$plan" x
+for args in "-xj" "--json=1" "--s 1G" "x"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$plan" $args >/dev/null 2>&1 || rc=$?
+	((rc == 2)) || { echo "FAIL khoscope-plan $args: exit $rc, want 2"; exit 1; }
+done
+echo "ok   bad options exit 2"
 expect_fail "negative size" "invalid size '-1G'" "$plan" -s -1G
 expect_fail "overflowing size" "size '99999999T' is too large" "$plan" -s 99999999T
 expect_fail "non-numeric size" "invalid size 'lots'" "$plan" -s lots
