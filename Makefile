@@ -18,6 +18,11 @@ endif
 GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop $(GUEST_BIN)/luo-memfd \
 		   $(GUEST_BIN)/with-caps
 
+# The version the tools report (--version, khoscope_build_info), with the
+# git revision scripts/version-h adds.
+VERSION		:= 0.9.0
+VERSION_H	:= $(BUILD)/version.h
+
 # khoscope: BPF object and skeleton, a dynamic build for hosts and a static
 # one for the guest.
 CLANG		?= clang
@@ -30,7 +35,7 @@ KHOSCOPE_GUEST	:= $(GUEST_BIN)/khoscope
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -Wall -Wno-microsoft-anon-tag -Wno-missing-declarations \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
-USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -Iinclude -Iuser
+USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -I$(BUILD) -Iinclude -Iuser
 MODEL_SRCS	:= user/report.c user/parse.c user/ksyms.c user/text.c user/json.c
 USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/textfile.c user/httpd.c
 USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/ksyms.h user/probe.h user/collect.h include/khoscope.h
@@ -159,6 +164,10 @@ bench-restore: kernel
 	$(Q)$(MAKE) --no-print-directory guest memblock
 	$(Q)scripts/bench-restore
 
+# Rewritten only when the version or revision changes: see scripts/version-h.
+$(VERSION_H): FORCE
+	$(Q)scripts/version-h $(VERSION) $@
+
 FORCE:
 
 $(UNIT_OUT)/test_report: tests/unit/test_report.c tests/unit/test.h $(MODEL_SRCS) $(USER_HDRS) | $(UNIT_OUT)
@@ -193,18 +202,19 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf >$@
 
-$(KHOSCOPE): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(USER_OUT)
+$(KHOSCOPE): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h $(VERSION_H) | $(USER_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
 
 # The capacity planner: the kernel's kho_radix_tree.c in user space, as the
 # tracker tests build it.
-$(USER_OUT)/khoscope-plan: user/khoscope-plan.c user/plan-workload.c user/plan.h $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(USER_OUT)
+$(USER_OUT)/khoscope-plan: user/khoscope-plan.c user/plan-workload.c user/plan.h $(VERSION_H) $(TRACKER_DEPS) $(TRACKER_CUR)/kernel/liveupdate/kho_radix_tree.c | $(USER_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -Iuser -o $@ $< user/plan-workload.c \
+	$(Q)$(CC) -O2 -DSHIM_NO_LOCKDEP $(call TRACKER_CFLAGS,$(TRACKER_CUR)) -Iuser -I$(BUILD) -o $@ $< \
+		user/plan-workload.c \
 		$(call TRACKER_SRCS,$(TRACKER_CUR)) -lpthread -ljson-c -lm
 
-$(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h | $(GUEST_BIN)
+$(KHOSCOPE_GUEST): $(USER_SRCS) $(USER_HDRS) $(BPF_OUT)/khoscope.skel.h $(VERSION_H) | $(GUEST_BIN)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(USER_SRCS) $(USER_LIBS)
 	$(Q)rm -rf $(GUEST_ROOT) && scripts/guest-libs $@ $(GUEST_ROOT)

@@ -7,12 +7,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect.h"
 #include "ksyms.h"
 #include "khoscope.h"
 #include "khoscope.skel.h"
+#include "version.h"
 
 __u64 ks_now_ns(clockid_t clk)
 {
@@ -173,6 +175,7 @@ static struct collector {
 	 */
 	FILE *kallsyms;
 	struct ks_symcache *symcache;	/* the callers' names */
+	struct utsname uts;		/* the kernel release, for build_info */
 } col = { .lock = PTHREAD_MUTEX_INITIALIZER, .stats_fd = -1 };
 
 /*
@@ -236,6 +239,8 @@ int ks_collect_start(const struct ks_collect_opts *o, const struct ks_kernel *k,
 
 	col.debugfs = o->debugfs;
 	col.api = o->callers && k->api;
+	if (uname(&col.uts))
+		snprintf(col.uts.release, sizeof(col.uts.release), "unknown");
 	col.skel = khoscope_bpf__open();
 	if (!col.skel) {
 		fprintf(stderr, "khoscope: failed to open BPF object: %s\n", strerror(errno));
@@ -374,6 +379,9 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 	memset(m, 0, sizeof(*m));
 	m->total = total;
 	m->restore = &col.restore;
+	m->version = KHOSCOPE_VERSION;
+	m->revision = KHOSCOPE_REVISION;
+	m->kernel = col.uts.release;
 	if (col.api) {
 		m->callers = callers;
 		m->nr_callers = nr;

@@ -21,6 +21,10 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "plan.h"
+#include "version.h"
+
+const char *argp_program_version =
+	"khoscope-plan " KHOSCOPE_VERSION " (" KHOSCOPE_REVISION ")";
 
 static const char argp_doc[] =
 "Build the KHO radix tree with the kernel's own code for a described\n"

@@ -19,9 +19,12 @@
 #include "metrics.h"
 #include "probe.h"
 #include "report.h"
+#include "version.h"
 
 #define MAX_INTERVAL	(24 * 3600UL)
 #define TEXTFILE_INTERVAL	15	/* seconds, when --textfile is given none */
+
+const char *argp_program_version = "khoscope " KHOSCOPE_VERSION " (" KHOSCOPE_REVISION ")";
 
 static const char argp_doc[] =
 "Trace the KHO (kexec handover) preserved-memory radix tree: per-order\n"

@@ -386,8 +386,38 @@ out:
 	free(merged);
 }
 
+/* A label's value, escaped as both formats want (backslash, quote, newline). */
+static void print_label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void print_build_info(FILE *f, const struct ks_metrics *m, bool om)
+{
+	if (!m->version)
+		return;
+	family(f, om, "khoscope_build_info", "gauge",
+	       "khoscope's version and the revision it was built from, and the kernel "
+	       "release it runs on: always 1.");
+	fputs("khoscope_build_info{version=\"", f);
+	print_label_value(f, m->version);
+	fputs("\",revision=\"", f);
+	print_label_value(f, m->revision ?: "unknown");
+	fputs("\",kernel=\"", f);
+	print_label_value(f, m->kernel ?: "unknown");
+	fputs("\"} 1\n", f);
+}
+
 void ks_print_metrics(FILE *f, const struct ks_metrics *m, bool openmetrics)
 {
+	print_build_info(f, m, openmetrics);
 	print_histograms(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);
 	print_histograms(f, m, openmetrics, KHOSCOPE_OP_UNPRESERVE);
 	print_calls(f, m, openmetrics, KHOSCOPE_OP_PRESERVE);

@@ -26,6 +26,8 @@ struct ks_metrics {
 	unsigned int nr_callers;
 	/* The callers that have a label of their own, kept across expositions. */
 	struct ks_caller_labels *labels;
+	/* khoscope_build_info's labels (NULL: no such series). */
+	const char *version, *revision, *kernel;
 };
 
 /* Callers named in the metrics; the others are summed as caller="other". */

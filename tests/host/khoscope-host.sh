@@ -7,6 +7,14 @@ ks=$ROOT/build/user/khoscope
 [[ -x "$ks" ]] || { echo "FAIL $ks missing: run make tools"; exit 1; }
 "$ks" --help | grep -q '^Examples:' || { echo "FAIL --help has no examples"; exit 1; }
 echo "ok   --help"
+# --version: the Makefile's version and the revision built (git's, here).
+rev=$(git -C "$ROOT" rev-parse --short=12 HEAD)
+for tool in khoscope khoscope-plan; do
+	out=$("$ROOT/build/user/$tool" --version)
+	[[ "$out" =~ ^$tool\ [0-9]+\.[0-9]+\.[0-9]+\ \($rev(-dirty)?\)$ ]] ||
+		{ echo "FAIL $tool --version: '$out', want '$tool X.Y.Z ($rev)'"; exit 1; }
+	echo "ok   $tool --version: $out"
+done
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	expect_fail "not root" "need root, or CAP_BPF and CAP_PERFMON" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$ks"

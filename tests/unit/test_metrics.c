@@ -61,6 +61,9 @@ static void sample(void)
 	m.total = &snap;
 	m.shown[1] = true;
 	ks_memory_compute(&m.memory[1], &base, &snap, 1);
+	m.version = "0.9.0";
+	m.revision = "0123456789ab";
+	m.kernel = "7.3.4";
 }
 
 /* The exposition as a string; the caller frees it. */
@@ -106,6 +109,30 @@ TEST(histogram_buckets_are_cumulative_le_in_exact_seconds)
 	/* Nothing for what did not happen. */
 	ASSERT_TRUE(!strstr(t, "order=\"1\""));
 	ASSERT_TRUE(!strstr(t, "khoscope_unpreserve_duration_seconds_bucket"));
+	free(t);
+}
+
+/* The build and the kernel, as labels of a constant series; odd text escaped. */
+TEST(build_info)
+{
+	char *t;
+
+	sample();
+	t = render(false);
+	ASSERT_TRUE(has_line(t, "# TYPE khoscope_build_info gauge"));
+	ASSERT_TRUE(has_line(t, "khoscope_build_info{version=\"0.9.0\",revision=\"0123456789ab\","
+			     "kernel=\"7.3.4\"} 1"));
+	free(t);
+	m.kernel = "7.3.4-\"odd\"\\\n";
+	t = render(true);
+	ASSERT_TRUE(has_line(t, "khoscope_build_info{version=\"0.9.0\",revision=\"0123456789ab\","
+			     "kernel=\"7.3.4-\\\"odd\\\"\\\\\\n\"} 1"));
+	free(t);
+	/* Without a version (the unit tests elsewhere): no such series. */
+	sample();
+	m.version = NULL;
+	t = render(false);
+	ASSERT_TRUE(!strstr(t, "khoscope_build_info"));
 	free(t);
 }
 
