@@ -22,6 +22,9 @@ GUEST_HELPERS	:= $(GUEST_BIN)/kexec-reboot $(GUEST_BIN)/fdt-prop $(GUEST_BIN)/lu
 # git revision scripts/version-h adds.
 VERSION		:= 0.9.0
 VERSION_H	:= $(BUILD)/version.h
+# make install: DESTDIR (a staging root, may be empty) and PREFIX.
+PREFIX		?= /usr/local
+DESTDIR		?=
 
 # khoscope: BPF object and skeleton, a dynamic build for hosts and a static
 # one for the guest.
@@ -69,7 +72,7 @@ MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
 		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel guest tools install unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -79,6 +82,8 @@ help:
 	@echo '  setup      install the Debian packages khoscope needs (as root)'
 	@echo '  kernel     fetch linux-source-7.3, apply kernel/patches, build build/kernel/{bzImage,vmlinux}'
 	@echo '  tools      build khoscope (build/user/khoscope), its guest twin and khoscope-plan'
+	@echo '  install    install khoscope, khoscope-plan, their man pages and completion'
+	@echo '             under DESTDIR/PREFIX (PREFIX=/usr/local)'
 	@echo '  guest      build the static binaries the VM guest runs'
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
@@ -100,6 +105,9 @@ kernel: setup
 guest: $(GUEST_HELPERS)
 
 tools: $(KHOSCOPE) $(KHOSCOPE_GUEST) $(USER_OUT)/khoscope-plan
+
+install: $(KHOSCOPE) $(USER_OUT)/khoscope-plan
+	$(Q)scripts/install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 
 unit: $(UNIT_TESTS)
 

@@ -54,7 +54,9 @@ static const struct argp_option argp_options[] = {
 	  "ranges may not overlap; # starts a comment)", 0 },
 	{ "churn", 'c', "N", 0, "Preserve and unpreserve everything N times first", 0 },
 	{ "costs", 'C', "FILE", 0,
-	  "Restore-walk figures (default: build/bench/restore-walk.json next to this tool)", 0 },
+	  "Restore-walk figures (default: PREFIX/share/khoscope/khoscope-plan.costs.json "
+	  "for an installed khoscope-plan; in the build tree, build/bench/restore-walk.json "
+	  "if make bench-restore ran, else user/khoscope-plan.costs.json)", 0 },
 	{ "seed", 'S', "N", 0, "Random layout seed (default 1)", 0 },
 	{ "json", 'j', NULL, 0, "One JSON object instead of the table", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
@@ -139,6 +141,41 @@ static void parse_args(int argc, char **argv)
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 }
 
+/*
+ * The cost file, relative to this program: installed, PREFIX/bin ->
+ * PREFIX/share/khoscope; in the build tree, the latest bench-restore run,
+ * else the file the source ships. The first that exists, or the first.
+ */
+static const char *find_costs(char *buf, size_t len)
+{
+	static const char *const rel[] = {
+		"../share/khoscope/khoscope-plan.costs.json",
+		"../bench/restore-walk.json",
+		"../../user/khoscope-plan.costs.json",
+	};
+	char dir[2048];		/* and buf is larger: no truncation */
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	unsigned int i;
+
+	dir[n > 0 ? n : 0] = '\0';
+	*(strrchr(dir, '/') ?: dir) = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char *real;
+
+		snprintf(buf, len, "%s/%s", dir, rel[i]);
+		if (access(buf, R_OK))
+			continue;
+		/* Say it without the "..": /usr/share/..., not /usr/bin/../share/... */
+		real = realpath(buf, NULL);
+		if (real && strlen(real) < len)
+			strcpy(buf, real);
+		free(real);
+		return buf;
+	}
+	snprintf(buf, len, "%s/%s", dir, rel[0]);
+	return buf;
+}
+
 /* A failure while planning: one line, status 1. */
 static int fail(const char *fmt, ...)
 {
@@ -220,16 +257,8 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (!plan.ranges_file)
 		plan_ranges(&plan);
-	if (!plan.costs) {
-		ssize_t n = readlink("/proc/self/exe", default_costs, sizeof(default_costs) - 1);
-
-		/* build/user/khoscope-plan -> build/bench/restore-walk.json */
-		default_costs[n > 0 ? n : 0] = '\0';
-		*(strrchr(default_costs, '/') ?: default_costs) = '\0';
-		strncat(default_costs, "/../bench/restore-walk.json",
-			sizeof(default_costs) - strlen(default_costs) - 1);
-		plan.costs = default_costs;
-	}
+	if (!plan.costs)
+		plan.costs = find_costs(default_costs, sizeof(default_costs));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (kho_radix_init_tree(&tree, NULL))
