@@ -31,6 +31,10 @@ DESTDIR		?=
 CLANG		?= clang
 BPFTOOL		?= bpftool
 VMLINUX		:= $(BUILD)/kernel/vmlinux
+# The kernel BTF the programs are compiled against (CO-RE: they then load
+# on any kernel with the series): the project's kernel, or the running
+# kernel's with BTF=/sys/kernel/btf/vmlinux on a host that booted one.
+BTF		?= $(VMLINUX)
 BPF_OUT		:= $(BUILD)/bpf
 USER_OUT	:= $(BUILD)/user
 KHOSCOPE	:= $(USER_OUT)/khoscope
@@ -82,6 +86,7 @@ help:
 	@echo '  setup      install the Debian packages khoscope needs (as root)'
 	@echo '  kernel     fetch linux-source-7.3, apply kernel/patches, build build/kernel/{bzImage,vmlinux}'
 	@echo '  tools      build khoscope (build/user/khoscope), its guest twin and khoscope-plan'
+	@echo '             (BTF=/sys/kernel/btf/vmlinux: against the running kernel, with the series)'
 	@echo '  install    install khoscope, khoscope-plan, their man pages and completion'
 	@echo '             under DESTDIR/PREFIX (PREFIX=/usr/local)'
 	@echo '  guest      build the static binaries the VM guest runs'
@@ -198,9 +203,18 @@ $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h i
 $(VMLINUX):
 	$(Q)scripts/build-kernel
 
-$(BPF_OUT)/vmlinux.h: $(VMLINUX) | $(BPF_OUT)
+# Regenerated when BTF names another file: $(BPF_OUT)/btf records which.
+$(BPF_OUT)/btf: FORCE | $(BPF_OUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(abspath $(BTF))" ] || echo "$(abspath $(BTF))" >$@
+
+$(BPF_OUT)/vmlinux.h: $(BTF) $(BPF_OUT)/btf | $(BPF_OUT)
 	$(call msg,GEN,$@)
-	$(Q)$(BPFTOOL) btf dump file $< format c >$@
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c >$@.tmp || \
+		{ rm -f $@.tmp; echo "khoscope: cannot read BTF from '$(BTF)'" >&2; exit 1; }
+	$(Q)grep -q '^struct kho_radix_tree {' $@.tmp || { rm -f $@.tmp; \
+		echo "khoscope: the BTF of '$(BTF)' has no KHO radix tree: a kernel without the series (build one: make kernel)" >&2; \
+		exit 1; }
+	$(Q)mv $@.tmp $@
 
 $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/khoscope.h $(BPF_OUT)/vmlinux.h | $(BPF_OUT)
 	$(call msg,BPF,$@)
