@@ -5,7 +5,10 @@
 
 ks=$ROOT/build/user/khoscope
 [[ -x "$ks" ]] || { echo "FAIL $ks missing: run make tools"; exit 1; }
-"$ks" --help | grep -q '^Examples:' || { echo "FAIL --help has no examples"; exit 1; }
+# Into a file: grep -q would exit at the match, and a pipe with it end
+# khoscope, with more to write, on SIGPIPE.
+"$ks" --help >"$TMP/help"
+grep -q '^Examples:' "$TMP/help" || { echo "FAIL --help has no examples"; exit 1; }
 echo "ok   --help"
 # --version: the Makefile's version and the revision built (git's, here).
 rev=$(git -C "$ROOT" rev-parse --short=12 HEAD)
@@ -15,6 +18,12 @@ for tool in khoscope khoscope-plan; do
 		{ echo "FAIL $tool --version: '$out', want '$tool X.Y.Z ($rev)'"; exit 1; }
 	echo "ok   $tool --version: $out"
 done
+# README.md shows --help as it is: regenerate its block when the options change.
+if ! diff -u <(sed -n '/^Usage: khoscope \[OPTION/,/^```$/p' "$ROOT/README.md" | sed '$d') \
+	"$TMP/help" >"$TMP/help.diff"; then
+	echo "FAIL README.md's help block is not khoscope --help:"; cat "$TMP/help.diff"; exit 1
+fi
+echo "ok   README.md's help block is khoscope --help"
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	expect_fail "not root" "need root, or CAP_BPF and CAP_PERFMON" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$ks"
