@@ -54,7 +54,7 @@ UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,und
 		   -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
 UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits \
-		   $(UNIT_OUT)/test_httpd
+		   $(UNIT_OUT)/test_httpd $(UNIT_OUT)/test_webconfig
 
 # The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
 # patched tree, built against tests/shim.
@@ -195,6 +195,10 @@ $(UNIT_OUT)/test_httpd: tests/unit/test_httpd.c tests/unit/test.h user/httpd.c u
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_httpd.c user/httpd.c user/metrics.c user/report.c \
 		-lmicrohttpd -ljson-c -lpthread
+
+$(UNIT_OUT)/test_webconfig: tests/unit/test_webconfig.c tests/unit/test.h user/webconfig.c user/webconfig.h | $(UNIT_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_webconfig.c user/webconfig.c -lyaml -lcrypt
 
 $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
 	$(call msg,CC,$@)
