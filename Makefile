@@ -44,9 +44,11 @@ BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_x86 -fms-extensions \
 		   -I$(BPF_OUT) -Iinclude -Ibpf
 USER_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -I$(BPF_OUT) -I$(BUILD) -Iinclude -Iuser
 MODEL_SRCS	:= user/report.c user/parse.c user/ksyms.c user/text.c user/json.c
-USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/textfile.c user/httpd.c
-USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/ksyms.h user/probe.h user/collect.h include/khoscope.h
-USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lcap -lpthread
+USER_SRCS	:= user/khoscope.c user/probe.c user/collect.c $(MODEL_SRCS) user/metrics.c user/textfile.c \
+		   user/httpd.c user/webconfig.c
+USER_HDRS	:= user/report.h user/metrics.h user/httpd.h user/webconfig.h user/ksyms.h user/probe.h \
+		   user/collect.h include/khoscope.h
+USER_LIBS	:= -lbpf -lelf -lz -lmicrohttpd -ljson-c -lcap -lpthread -lyaml -lcrypt
 # Shared libraries the guest's khoscope needs, laid over the guest's root.
 GUEST_ROOT	:= $(BUILD)/guest/root
 UNIT_OUT	:= $(BUILD)/unit
@@ -54,7 +56,9 @@ UNIT_CFLAGS	:= -g -O1 -Wall -Wextra -Wno-unused-parameter -fsanitize=address,und
 		   -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer -Iinclude -Iuser -Itests/unit
 UNIT_TESTS	:= $(UNIT_OUT)/test_report $(UNIT_OUT)/test_metrics $(UNIT_OUT)/test_bits \
-		   $(UNIT_OUT)/test_httpd $(UNIT_OUT)/test_webconfig
+		   $(UNIT_OUT)/test_httpd $(UNIT_OUT)/test_webconfig $(UNIT_OUT)/serve_httpd
+HTTPD_SRCS	:= user/httpd.c user/webconfig.c user/metrics.c user/report.c
+HTTPD_LIBS	:= -lmicrohttpd -ljson-c -lpthread -lyaml -lcrypt
 
 # The KHO radix tree in user space: the kernel's kho_radix_tree.c from the
 # patched tree, built against tests/shim.
@@ -191,14 +195,18 @@ $(UNIT_OUT)/test_metrics: tests/unit/test_metrics.c tests/unit/test.h user/metri
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_metrics.c user/metrics.c user/textfile.c user/report.c -ljson-c
 
-$(UNIT_OUT)/test_httpd: tests/unit/test_httpd.c tests/unit/test.h user/httpd.c user/metrics.c user/report.c $(USER_HDRS) | $(UNIT_OUT)
+$(UNIT_OUT)/test_httpd: tests/unit/test_httpd.c tests/unit/test.h $(HTTPD_SRCS) $(USER_HDRS) | $(UNIT_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_httpd.c user/httpd.c user/metrics.c user/report.c \
-		-lmicrohttpd -ljson-c -lpthread
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_httpd.c $(HTTPD_SRCS) $(HTTPD_LIBS)
 
 $(UNIT_OUT)/test_webconfig: tests/unit/test_webconfig.c tests/unit/test.h user/webconfig.c user/webconfig.h | $(UNIT_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/test_webconfig.c user/webconfig.c -lyaml -lcrypt
+
+# The metrics endpoint alone, for tests/host/httpd-tls.sh.
+$(UNIT_OUT)/serve_httpd: tests/unit/serve_httpd.c $(HTTPD_SRCS) $(USER_HDRS) | $(UNIT_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/serve_httpd.c $(HTTPD_SRCS) $(HTTPD_LIBS)
 
 $(UNIT_OUT)/test_bits: tests/unit/test_bits.c tests/unit/test.h bpf/bits.bpf.h include/khoscope.h | $(UNIT_OUT)
 	$(call msg,CC,$@)

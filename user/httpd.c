@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* httpd.c - khoscope's metrics endpoint: listening sockets, limits, serving */
+/* httpd.c - khoscope's metrics endpoint: listening sockets, limits, TLS and auth, serving */
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "metrics.h"
 
 #define TEXT_PLAIN	"text/plain; charset=utf-8"
+/* TLS 1.2 at least, as exporter-toolkit's default min_version. */
+#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* Scrapes within this time share one exposition, per format. */
 #define EXPOSITION_TTL_NS	1000000000ULL
 
@@ -29,6 +32,7 @@ struct ks_httpd {
 	struct MHD_Daemon *daemons[KS_HTTPD_MAX_FDS];
 	int nr_daemons;
 	ks_httpd_render_fn render;
+	const struct ks_webconfig *web;	/* or NULL */
 	unsigned long long deadline_ns;
 	pthread_mutex_t lock;	/* protects everything below */
 	pthread_cond_t wake;	/* the sweeper: a connection opened, or stop */
@@ -51,14 +55,74 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* libmicrohttpd's options for @web's TLS, if any, up to MHD_OPTION_END. */
+static void tls_options(const struct ks_webconfig *web, struct MHD_OptionItem opts[4])
+{
+	struct MHD_OptionItem *o = opts;
+
+	if (web && web->cert) {
+		*o++ = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, web->key };
+		*o++ = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert };
+		*o++ = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						(char *)TLS_PRIORITIES };
+	}
+	*o = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+}
+
+static void first_message(void *cls, const char *fmt, va_list ap)
+{
+	char *msg = cls;
+
+	if (!*msg)
+		vsnprintf(msg, 256, fmt, ap);
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *version,
+			     const char *upload_data, size_t *upload_size, void **state);
+
+/*
+ * Does libmicrohttpd take @web's certificate and key? A daemon without a
+ * socket, started and stopped, tells: the server starts only once the BPF
+ * programs are attached.
+ */
+static int check_tls(const struct ks_webconfig *web, bool *usage)
+{
+	struct MHD_OptionItem tls[4];
+	struct MHD_Daemon *d;
+	char msg[256] = "";
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "khoscope: --web-config asks for TLS, which this libmicrohttpd "
+			"was built without\n");
+		*usage = false;
+		return -1;
+	}
+	tls_options(web, tls);
+	d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0,
+			     NULL, NULL, serve, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, first_message, msg,
+			     MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	if (!d) {
+		msg[strcspn(msg, "\n")] = '\0';
+		fprintf(stderr, "khoscope: --web-config: libmicrohttpd cannot serve TLS with its "
+			"cert_file and key_file: %s\n", *msg ? msg : "it gives no reason");
+		return -1;
+	}
+	MHD_stop_daemon(d);
+	return 0;
+}
+
 /*
  * The listening sockets for --prometheus, made before anything is loaded so
- * that a bad address or a port in use fails at once. SPEC is [ADDR:]PORT;
- * without ADDR, 127.0.0.1 and ::1 (if this host has IPv6). Return the
+ * that a bad address, a port in use or a certificate libmicrohttpd does not
+ * take fails at once. SPEC is [ADDR:]PORT; without ADDR, 127.0.0.1 and ::1
+ * (if this host has IPv6). @web: the --web-config, or NULL. Return the
  * number of sockets in @fds, or -1 after a one-line error (*@usage set for a
- * malformed address).
+ * malformed address or certificate).
  */
-int ks_httpd_listen(const char *spec, int fds[KS_HTTPD_MAX_FDS], bool *usage)
+int ks_httpd_listen(const char *spec, const struct ks_webconfig *web,
+		    int fds[KS_HTTPD_MAX_FDS], bool *usage)
 {
 	static const char *const loopback[] = { "127.0.0.1", "::1" };
 	struct addrinfo hints = {
@@ -72,6 +136,8 @@ int ks_httpd_listen(const char *spec, int fds[KS_HTTPD_MAX_FDS], bool *usage)
 	unsigned long p;
 
 	*usage = true;
+	if (web && web->cert && check_tls(web, usage))
+		return -1;
 	colon = strrchr(spec, ':');
 	if (colon) {
 		size_t len = colon - spec;
@@ -95,7 +161,7 @@ int ks_httpd_listen(const char *spec, int fds[KS_HTTPD_MAX_FDS], bool *usage)
 		fprintf(stderr, "khoscope: invalid --prometheus port in '%s': 1..65535\n", spec);
 		return -1;
 	}
-	/* Not every interface unless asked: the endpoint has no authentication. */
+	/* Not every interface unless asked: the endpoint may have no authentication. */
 	for (i = 0; i < (host[0] ? 1 : 2); i++) {
 		struct addrinfo *ai;
 		int fd;
@@ -160,8 +226,42 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
+/* Basic auth: are the request's credentials those of one of @web's users? */
+static bool authorized(const struct ks_webconfig *web, struct MHD_Connection *conn)
+{
+	char *user, *password = NULL;
+	bool ok;
+
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	ok = ks_webconfig_auth(web, user, password);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		MHD_free(password);
+	}
+	MHD_free(user);
+	return ok;
+}
+
+/* 401, with WWW-Authenticate: Basic realm="khoscope". */
+static enum MHD_Result deny(struct MHD_Connection *conn)
+{
+	static char body[] = "Unauthorized\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_PLAIN);
+	ret = MHD_queue_basic_auth_fail_response(conn, KS_HTTPD_REALM, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 /*
- * GET /metrics. Scrapes within a second share one exposition, per format:
+ * GET /metrics, from a client with valid credentials when the web
+ * configuration has users (any path: 401 without them, as
+ * exporter-toolkit). Scrapes within a second share one exposition, per format:
  * each made reads every map, so a client that scrapes in a loop would
  * otherwise burn a core and hold the collector's lock against the report
  * loop.
@@ -180,6 +280,8 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	unsigned long long now;
 	bool om;
 
+	if (h->web && h->web->nr_users && !authorized(h->web, conn))
+		return deny(conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, TEXT_PLAIN, bad_method,
 			     strlen(bad_method), MHD_RESPMEM_PERSISTENT);
@@ -299,11 +401,14 @@ static void *sweep(void *arg)
 /*
  * Serve /metrics on each of @fds (the server owns them from now on, even
  * when it fails): at most KS_HTTPD_CONNECTIONS connections per socket and
- * KS_HTTPD_PER_IP from one address, each request within @deadline_s.
+ * KS_HTTPD_PER_IP from one address, each request within @deadline_s. With
+ * @web (which must outlive the server), over TLS if it has a certificate,
+ * to its users only if it has any.
  */
 struct ks_httpd *ks_httpd_start(const int *fds, int nr_fds, ks_httpd_render_fn render,
-				unsigned int deadline_s)
+				unsigned int deadline_s, const struct ks_webconfig *web)
 {
+	struct MHD_OptionItem tls[4];
 	pthread_condattr_t attr;
 	struct ks_httpd *h;
 	unsigned int i;
@@ -313,6 +418,7 @@ struct ks_httpd *ks_httpd_start(const int *fds, int nr_fds, ks_httpd_render_fn r
 	if (!h)
 		goto fail;
 	h->render = render;
+	h->web = web;
 	h->deadline_ns = deadline_s * 1000000000ULL;
 	for (i = 0; i < sizeof(h->conns) / sizeof(h->conns[0]); i++)
 		h->conns[i].fd = -1;
@@ -321,9 +427,12 @@ struct ks_httpd *ks_httpd_start(const int *fds, int nr_fds, ks_httpd_render_fn r
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->wake, &attr);
 	pthread_condattr_destroy(&attr);
+	tls_options(web, tls);
 	for (n = 0; n < nr_fds; n++) {
-		h->daemons[n] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+		h->daemons[n] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+						 (web && web->cert ? MHD_USE_TLS : 0), 0, NULL, NULL,
 						 serve, h,
+						 MHD_OPTION_ARRAY, tls,
 						 MHD_OPTION_LISTEN_SOCKET, fds[n],
 						 MHD_OPTION_CONNECTION_LIMIT, KS_HTTPD_CONNECTIONS,
 						 MHD_OPTION_PER_IP_CONNECTION_LIMIT, KS_HTTPD_PER_IP,

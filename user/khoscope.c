@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	/* Where the metrics go, checked before anything is loaded. */
 	if (env.prometheus) {
-		nr_listen = ks_httpd_listen(env.prometheus, listen_fds, &usage);
+		nr_listen = ks_httpd_listen(env.prometheus, NULL, listen_fds, &usage);
 		if (nr_listen < 0)
 			return usage ? 2 : 1;
 	}
@@ -410,7 +410,7 @@ int main(int argc, char **argv)
 
 	if (nr_listen > 0) {
 		httpd = ks_httpd_start(listen_fds, nr_listen, ks_render_metrics,
-				       KS_HTTPD_DEADLINE_S);
+				       KS_HTTPD_DEADLINE_S, NULL);
 		nr_listen = 0;		/* the server owns them now */
 		if (!httpd) {
 			fprintf(stderr, "khoscope: failed to start the metrics server on '%s'\n",

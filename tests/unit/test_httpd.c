@@ -120,10 +120,10 @@ static struct ks_httpd *start(const char *port)
 	bool usage;
 
 	snprintf(spec, sizeof(spec), "127.0.0.1:%s", port);
-	nr = ks_httpd_listen(spec, fds, &usage);
+	nr = ks_httpd_listen(spec, NULL, fds, &usage);
 	if (nr != 1)
 		return NULL;
-	return ks_httpd_start(fds, nr, render, DEADLINE_S);
+	return ks_httpd_start(fds, nr, render, DEADLINE_S, NULL);
 }
 
 TEST(default_listens_on_loopback_only)
@@ -133,7 +133,7 @@ TEST(default_listens_on_loopback_only)
 	bool usage;
 
 	free_port(port, sizeof(port));
-	nr = ks_httpd_listen(port, fds, &usage);
+	nr = ks_httpd_listen(port, NULL, fds, &usage);
 	ASSERT_TRUE(nr >= 1);
 	for (i = 0; i < nr; i++) {
 		struct sockaddr_storage ss;
