@@ -20,9 +20,11 @@
 #include "probe.h"
 #include "report.h"
 #include "version.h"
+#include "webconfig.h"
 
 #define MAX_INTERVAL	(24 * 3600UL)
 #define TEXTFILE_INTERVAL	15	/* seconds, when --textfile is given none */
+#define OPT_WEB_CONFIG	256	/* --web-config: no short option */
 
 const char *argp_program_version = "khoscope " KHOSCOPE_VERSION " (" KHOSCOPE_REVISION ")";
 
@@ -72,6 +74,11 @@ static const struct argp_option argp_options[] = {
 	  "it share one exposition; "
 	  "counters and histograms are cumulative since start; every tree, "
 	  "whatever -o/-O/-t choose", 0 },
+	{ "web-config", OPT_WEB_CONFIG, "FILE", 0,
+	  "With --prometheus: TLS and basic auth as FILE sets them, a web "
+	  "configuration file of node_exporter's format (exporter-toolkit): "
+	  "tls_server_config's cert_file and key_file, basic_auth_users with "
+	  "bcrypt hashes; read at start", 0 },
 	{ "textfile", 'f', "PATH", 0,
 	  "Write the same metrics to PATH (atomically: a new temporary file, then "
 	  "rename) at every report, for node_exporter's textfile collector; "
@@ -97,6 +104,7 @@ static struct env {
 	unsigned long count;	/* 0: unbounded */
 	const char *debugfs;
 	const char *prometheus;	/* [ADDR:]PORT, or NULL */
+	const char *web_config;	/* or NULL */
 	const char *textfile;	/* or NULL */
 	bool callers;
 	bool bpf_stats;
@@ -148,6 +156,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'p':
 		env.prometheus = arg;
 		break;
+	case OPT_WEB_CONFIG:
+		env.web_config = arg;
+		break;
 	case 'c':
 		env.callers = true;
 		break;
@@ -172,6 +183,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		}
 		break;
 	case ARGP_KEY_END:
+		if (env.web_config && !env.prometheus)
+			argp_error(state, "--web-config needs --prometheus");
 		if (env.textfile && !env.interval)
 			env.interval = TEXTFILE_INTERVAL;
 		break;
@@ -369,14 +382,25 @@ int main(int argc, char **argv)
 	int listen_fds[KS_HTTPD_MAX_FDS], nr_listen = 0, err = 1;
 	struct ks_collect_opts opts = {};
 	struct ks_httpd *httpd = NULL;
+	struct ks_webconfig web = {};
 	struct ks_kernel kernel = {};
 	__u64 start_ns;
 	bool usage;
 
 	parse_args(argc, argv);
+	/* Read now: no file can be opened once the capabilities are dropped. */
+	if (env.web_config) {
+		char msg[512];
+		int ret = ks_webconfig_load(&web, env.web_config, msg, sizeof(msg));
+
+		if (ret) {
+			fprintf(stderr, "khoscope: %s\n", msg);
+			return ret == -EINVAL ? 2 : 1;
+		}
+	}
 	/* Where the metrics go, checked before anything is loaded. */
 	if (env.prometheus) {
-		nr_listen = ks_httpd_listen(env.prometheus, NULL, listen_fds, &usage);
+		nr_listen = ks_httpd_listen(env.prometheus, &web, listen_fds, &usage);
 		if (nr_listen < 0)
 			return usage ? 2 : 1;
 	}
@@ -410,7 +434,7 @@ int main(int argc, char **argv)
 
 	if (nr_listen > 0) {
 		httpd = ks_httpd_start(listen_fds, nr_listen, ks_render_metrics,
-				       KS_HTTPD_DEADLINE_S, NULL);
+				       KS_HTTPD_DEADLINE_S, &web);
 		nr_listen = 0;		/* the server owns them now */
 		if (!httpd) {
 			fprintf(stderr, "khoscope: failed to start the metrics server on '%s'\n",
@@ -433,6 +457,7 @@ int main(int argc, char **argv)
 cleanup:
 	/* The server reads the maps: it stops first. */
 	ks_httpd_stop(httpd);
+	ks_webconfig_free(&web);
 	while (nr_listen > 0)
 		close(listen_fds[--nr_listen]);
 	ks_collect_stop();

@@ -59,6 +59,37 @@ bad_input "an interval with a sign" "invalid interval '\+1'" +1
 bad_input "a tree id too large" "invalid tree id '99'" -t 99
 bad_input "a host name for --prometheus" "invalid --prometheus address 'localhost:9464': give a numeric" \
 	-p localhost:9464
+# --web-config: read before anything else, one line naming the file and
+# its line; nothing listens yet.
+bad_input "--web-config without --prometheus" "--web-config needs --prometheus" \
+	--web-config "$TMP/web.yml"
+printf 'tls_server_config:\n  cert_file: server.crt\n  key_fil: server.key\n' >"$TMP/web.yml"
+bad_input "--web-config: an unknown key" \
+	"^khoscope: --web-config $TMP/web.yml:3: unknown key 'key_fil' in tls_server_config\$" \
+	-p 127.0.0.1:9464 --web-config "$TMP/web.yml"
+printf 'tls_server_config:\n  cert_file: server.crt\n' >"$TMP/web.yml"
+bad_input "--web-config: a cert_file without key_file" \
+	"^khoscope: --web-config $TMP/web.yml:2: tls_server_config has a cert_file but no key_file\$" \
+	-p 127.0.0.1:9464 --web-config "$TMP/web.yml"
+printf 'tls_server_config:\n  client_ca_file: ca.crt\n' >"$TMP/web.yml"
+bad_input "--web-config: client_ca_file" \
+	"^khoscope: --web-config $TMP/web.yml:2: 'client_ca_file' is not supported" \
+	-p 127.0.0.1:9464 --web-config "$TMP/web.yml"
+printf 'basic_auth_users:\n  alice: secret\n' >"$TMP/web.yml"
+bad_input "--web-config: a password that is not a bcrypt hash" \
+	"^khoscope: --web-config $TMP/web.yml:2: the password of 'alice' is not a bcrypt hash" \
+	-p 127.0.0.1:9464 --web-config "$TMP/web.yml"
+rc=0
+"$ks" -p 127.0.0.1:9464 --web-config "$TMP/nothere.yml" >"$TMP/out" 2>&1 || rc=$?
+if ((rc != 1)) || [[ "$(cat "$TMP/out")" != "khoscope: cannot read --web-config '$TMP/nothere.yml': No such file or directory" ]]; then
+	echo "FAIL --web-config: a missing file: exit $rc (want 1 and one line):"; cat "$TMP/out"; exit 1
+fi
+echo "ok   --web-config: a missing file (exit 1): $(cat "$TMP/out")"
+printf 'tls_server_config:\n  cert_file: nothere.crt\n  key_file: nothere.key\n' >"$TMP/web.yml"
+expect_fail "--web-config: a missing cert_file" \
+	"^khoscope: cannot read cert_file '$TMP/nothere.crt' of --web-config $TMP/web.yml: No such file or directory\$" \
+	"$ks" -p 127.0.0.1:9464 --web-config "$TMP/web.yml"
+
 # -t 00 is tree 0 (every tree), as -t 0 is: it gets past the options.
 rc=0
 "$ks" -t 00 >"$TMP/out" 2>&1 || rc=$?
