@@ -6,3 +6,4 @@ expect_fail "unknown scenario" "no such scenario: does-not-exist" "$ROOT/scripts
 expect_fail "missing scenario" "expected exactly one SCENARIO" "$ROOT/scripts/vm-run"
 expect_fail "unknown option" "unknown option: --bogus" "$ROOT/scripts/vm-run" --bogus boot-trace
 expect_fail "bad timeout" "--timeout needs a positive number" "$ROOT/scripts/vm-run" --timeout abc boot-trace
+expect_fail "files that are not a directory" "--files needs an existing directory" "$ROOT/scripts/vm-run" --files "$TMP/none" boot-trace
