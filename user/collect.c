@@ -382,6 +382,7 @@ static void fill_metrics(struct ks_metrics *m, const struct ks_snapshot *total,
 	m->version = KHOSCOPE_VERSION;
 	m->revision = KHOSCOPE_REVISION;
 	m->kernel = col.uts.release;
+	m->out_tree = col.base.ev.tree;
 	if (col.api) {
 		m->callers = callers;
 		m->nr_callers = nr;

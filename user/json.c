@@ -328,6 +328,8 @@ json_object *ks_json_record(const struct ks_report *r)
 	json_u64(o, "interval_ns", r->interval_ns);
 	json_object_object_add(o, "final", json_object_new_boolean(r->final));
 	json_u64(o, "tree", r->tree);
+	json_object_object_add(o, "role", json_object_new_string(ks_tree_role(r->tree, r->out_tree,
+										r->restore)));
 	json_counts(o, r, r->delta, true);
 	if (r->total) {
 		totals = json_object_new_object();

@@ -331,6 +331,7 @@ static int run_reports(__u64 start_ns)
 			    !ks_tree_active(cur, t) && t != base->ev.tree)
 				continue;
 			report.tree = t;
+			report.out_tree = base->ev.tree;
 			ks_memory_compute(&memory, base, cur, t);
 			print_record(&report);
 		}

@@ -15,7 +15,17 @@
 #include "metrics.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/*
+ * Every series of a tree names it twice: by id, a boot-order number, and
+ * by role (outgoing, incoming, other), which stays the same across boots:
+ * dashboards and rules select on role.
+ */
+#define TREE_LABELS	"tree=\"%u\",role=\"%s\""
 
+static const char *role(const struct ks_metrics *m, unsigned int t)
+{
+	return ks_tree_role(t, m->out_tree, m->restore);
+}
 
 bool ks_wants_openmetrics(const char *accept)
 {
@@ -72,16 +82,18 @@ static void print_histograms(FILE *f, const struct ks_metrics *m, bool om,
 				continue;
 			for (s = 0; s < KHOSCOPE_NR_SLOTS - 1; s++) {
 				cum += h->slots[s];
-				fprintf(f, "%s_bucket{tree=\"%u\",order=\"%u\",le=\"", name, t, o);
+				fprintf(f, "%s_bucket{" TREE_LABELS ",order=\"%u\",le=\"",
+					name, t, role(m, t), o);
 				print_seconds(f, ks_slot_max(s));
 				fprintf(f, "\"} %llu\n", (unsigned long long)cum);
 			}
 			cum += h->slots[KHOSCOPE_NR_SLOTS - 1];
-			fprintf(f, "%s_bucket{tree=\"%u\",order=\"%u\",le=\"+Inf\"} %llu\n",
-				name, t, o, (unsigned long long)cum);
-			fprintf(f, "%s_sum{tree=\"%u\",order=\"%u\"} ", name, t, o);
+			fprintf(f, "%s_bucket{" TREE_LABELS ",order=\"%u\",le=\"+Inf\"} %llu\n",
+				name, t, role(m, t), o, (unsigned long long)cum);
+			fprintf(f, "%s_sum{" TREE_LABELS ",order=\"%u\"} ", name, t, role(m, t), o);
 			print_seconds(f, h->sum_ns);
-			fprintf(f, "\n%s_count{tree=\"%u\",order=\"%u\"} %llu\n", name, t, o,
+			fprintf(f, "\n%s_count{" TREE_LABELS ",order=\"%u\"} %llu\n",
+				name, t, role(m, t), o,
 				(unsigned long long)cum);
 		}
 	}
@@ -103,10 +115,10 @@ static void print_calls(FILE *f, const struct ks_metrics *m, bool om, enum khosc
 			/* Raw counters only: a series never goes backwards. */
 			if (!h->ok && !h->errors)
 				continue;
-			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"ok\"} %llu\n",
-				name, t, o, (unsigned long long)h->ok);
-			fprintf(f, "%s_total{tree=\"%u\",order=\"%u\",result=\"error\"} %llu\n",
-				name, t, o, (unsigned long long)h->errors);
+			fprintf(f, "%s_total{" TREE_LABELS ",order=\"%u\",result=\"ok\"} %llu\n",
+				name, t, role(m, t), o, (unsigned long long)h->ok);
+			fprintf(f, "%s_total{" TREE_LABELS ",order=\"%u\",result=\"error\"} %llu\n",
+				name, t, role(m, t), o, (unsigned long long)h->errors);
 		}
 	}
 }
@@ -127,7 +139,8 @@ static void print_nodes(FILE *f, const struct ks_metrics *m, bool om, bool alloc
 
 			if (!n->alloc[l] && !n->free[l] && !m->memory[t].nodes[l])
 				continue;
-			fprintf(f, "%s_total{tree=\"%u\",level=\"%u\"} %llu\n", name, t, l,
+			fprintf(f, "%s_total{" TREE_LABELS ",level=\"%u\"} %llu\n",
+				name, t, role(m, t), l,
 				(unsigned long long)(alloc ? n->alloc[l] : n->free[l]));
 		}
 	}
@@ -157,8 +170,8 @@ static void print_batches(FILE *f, const struct ks_metrics *m, bool om)
 
 					if (!holds && !b->keys)
 						continue;
-					fprintf(f, "%s_total{tree=\"%u\",op=\"%s\",order=\"%u\"} ",
-						name, t, ks_op_name(op), o);
+					fprintf(f, "%s_total{" TREE_LABELS ",op=\"%s\",order=\"%u\"} ",
+						name, t, role(m, t), ks_op_name(op), o);
 					if (i == 2)
 						print_seconds(f, b->sum_ns);
 					else
@@ -186,14 +199,14 @@ static void print_walks(FILE *f, const struct ks_metrics *m, bool om)
 	       "Walks of a KHO radix tree (kho/out/radix_tree_walk readers; khoscope makes none).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
-			fprintf(f, "khoscope_walks_total{tree=\"%u\"} %llu\n", t,
+			fprintf(f, "khoscope_walks_total{" TREE_LABELS "} %llu\n", t, role(m, t),
 				(unsigned long long)m->total->walks[t].count);
 	family(f, om, "khoscope_walk_seconds", "counter",
 	       "Time those walks took, as the kernel timed them.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
 		if (!m->shown[t])
 			continue;
-		fprintf(f, "khoscope_walk_seconds_total{tree=\"%u\"} ", t);
+		fprintf(f, "khoscope_walk_seconds_total{" TREE_LABELS "} ", t, role(m, t));
 		print_seconds(f, m->total->walks[t].sum_ns);
 		fputc('\n', f);
 	}
@@ -209,43 +222,46 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
 			if (order_used(m, t, o))
-				fprintf(f, "khoscope_preserved_keys{tree=\"%u\",order=\"%u\"} %lld\n",
-					t, o, (long long)m->memory[t].keys[o]);
+				fprintf(f, "khoscope_preserved_keys{" TREE_LABELS ",order=\"%u\"} %lld\n",
+					t, role(m, t), o, (long long)m->memory[t].keys[o]);
 	family(f, om, "khoscope_preserved_bytes", "gauge",
 	       "Bytes the keys of a KHO radix tree preserve, by page order.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
 			if (order_used(m, t, o))
-				fprintf(f, "khoscope_preserved_bytes{tree=\"%u\",order=\"%u\"} %lld\n",
-					t, o, (long long)m->memory[t].keys[o] *
+				fprintf(f, "khoscope_preserved_bytes{" TREE_LABELS ",order=\"%u\"} %lld\n",
+					t, role(m, t), o, (long long)m->memory[t].keys[o] *
 					(1LL << (o + KHOSCOPE_PAGE_SHIFT)));
 	family(f, om, "khoscope_node_bytes", "gauge",
 	       "Bytes of node pages a KHO radix tree takes, by level (0: bitmaps).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (l = 0; m->shown[t] && l < KHOSCOPE_NR_LEVELS; l++)
 			if (m->memory[t].nodes[l] || m->total->tally[t].alloc[l])
-				fprintf(f, "khoscope_node_bytes{tree=\"%u\",level=\"%u\"} %lld\n",
-					t, l, (long long)m->memory[t].nodes[l] * KHOSCOPE_NODE_SIZE);
+				fprintf(f, "khoscope_node_bytes{" TREE_LABELS ",level=\"%u\"} %lld\n",
+					t, role(m, t), l,
+					(long long)m->memory[t].nodes[l] * KHOSCOPE_NODE_SIZE);
 	family(f, om, "khoscope_spare_node_bytes", "gauge",
 	       "Bytes of emptied node pages a KHO radix tree keeps for its next adds, "
 	       "in none of its levels.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t] && m->memory[t].counted)
-			fprintf(f, "khoscope_spare_node_bytes{tree=\"%u\"} %lld\n", t,
+			fprintf(f, "khoscope_spare_node_bytes{" TREE_LABELS "} %lld\n",
+				t, role(m, t),
 				(long long)m->memory[t].spare_bytes);
 	family(f, om, "khoscope_overhead_ratio", "gauge",
 	       "Node and spare bytes of a KHO radix tree per byte it preserves "
 	       "(0 when it preserves none).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
-			fprintf(f, "khoscope_overhead_ratio{tree=\"%u\"} %.17g\n", t,
+			fprintf(f, "khoscope_overhead_ratio{" TREE_LABELS "} %.17g\n",
+				t, role(m, t),
 				m->memory[t].overhead_ratio);
 	family(f, om, "khoscope_memory_counted", "gauge",
 	       "1 if a tree's memory gauges are the counts the tree keeps, "
 	       "0 if they are the change since khoscope started.");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		if (m->shown[t])
-			fprintf(f, "khoscope_memory_counted{tree=\"%u\"} %d\n", t,
+			fprintf(f, "khoscope_memory_counted{" TREE_LABELS "} %d\n", t, role(m, t),
 				m->memory[t].counted);
 	family(f, om, "khoscope_memory_unseen_changes", "gauge",
 	       "Changes to a tree's keys or nodes that its counts show and no event reported "
@@ -253,10 +269,10 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++) {
 		if (!m->shown[t] || !m->memory[t].counted)
 			continue;
-		fprintf(f, "khoscope_memory_unseen_changes{tree=\"%u\",kind=\"keys\"} %llu\n", t,
-			(unsigned long long)m->memory[t].unseen_keys);
-		fprintf(f, "khoscope_memory_unseen_changes{tree=\"%u\",kind=\"nodes\"} %llu\n", t,
-			(unsigned long long)m->memory[t].unseen_nodes);
+		fprintf(f, "khoscope_memory_unseen_changes{" TREE_LABELS ",kind=\"keys\"} %llu\n",
+			t, role(m, t), (unsigned long long)m->memory[t].unseen_keys);
+		fprintf(f, "khoscope_memory_unseen_changes{" TREE_LABELS ",kind=\"nodes\"} %llu\n",
+			t, role(m, t), (unsigned long long)m->memory[t].unseen_nodes);
 	}
 }
 
@@ -360,21 +376,21 @@ static void print_callers(FILE *f, const struct ks_metrics *m, bool om)
 
 			switch (fam) {
 			case 0:
-				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"ok\"} %llu\n",
+				fprintf(f, "%s_total{caller=\"%s\",call=\"%s\",result=\"ok\"} %llu\n",
 					families[fam][0], c->name, op,
 					(unsigned long long)c->c.ok);
-				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\",result=\"error\"} %llu\n",
+				fprintf(f, "%s_total{caller=\"%s\",call=\"%s\",result=\"error\"} %llu\n",
 					families[fam][0], c->name, op,
 					(unsigned long long)c->c.errors);
 				break;
 			case 1:
 			case 2:
-				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\"} %llu\n",
+				fprintf(f, "%s_total{caller=\"%s\",call=\"%s\"} %llu\n",
 					families[fam][0], c->name, op,
 					(unsigned long long)(fam == 1 ? c->c.keys : c->c.pages));
 				break;
 			default:
-				fprintf(f, "%s_total{caller=\"%s\",op=\"%s\"} ",
+				fprintf(f, "%s_total{caller=\"%s\",call=\"%s\"} ",
 					families[fam][0], c->name, op);
 				print_seconds(f, c->c.sum_ns);
 				fputc('\n', f);

@@ -26,6 +26,7 @@ struct ks_metrics {
 	unsigned int nr_callers;
 	/* The callers that have a label of their own, kept across expositions. */
 	struct ks_caller_labels *labels;
+	unsigned int out_tree;	/* the outgoing tree, for the role label */
 	/* khoscope_build_info's labels (NULL: no such series). */
 	const char *version, *revision, *kernel;
 };

@@ -329,6 +329,16 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 			      mem->preserved_bytes : 0;
 }
 
+const char *ks_tree_role(unsigned int tree, unsigned int out_tree,
+			 const struct ks_restore *restore)
+{
+	if (tree == out_tree)
+		return "outgoing";
+	if (restore && restore->valid && tree == restore->shape.tree)
+		return "incoming";
+	return "other";
+}
+
 void ks_ident_read(struct ks_ident *id)
 {
 	struct utsname u;

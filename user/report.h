@@ -157,6 +157,7 @@ struct ks_report {
 	__u64 interval_ns;	/* what the histograms cover */
 	bool final;
 	unsigned int tree;	/* the tree this record describes */
+	unsigned int out_tree;	/* the outgoing tree's id (kho/out/radix_tree) */
 	const struct ks_snapshot *delta;	/* histograms and counts */
 	const struct ks_snapshot *total;	/* the same since start, or NULL */
 	const struct ks_ident *ident;		/* or NULL */
@@ -214,6 +215,14 @@ void ks_memory_compute(struct ks_memory *mem, const struct ks_counts *base,
 		       const struct ks_snapshot *now, unsigned int tree);
 
 const char *ks_op_name(enum khoscope_op op);
+/*
+ * What tree @tree is, by a name that does not change across boots (tree
+ * ids are boot-order numbers): "outgoing" (@out_tree, the preserved-memory
+ * tree handed to the next kernel), "incoming" (the one this boot restored,
+ * per @restore), or "other".
+ */
+const char *ks_tree_role(unsigned int tree, unsigned int out_tree,
+			 const struct ks_restore *restore);
 /* The percentiles the outputs show, of every histogram. */
 #define KS_NR_PERCENTILES	3
 extern const double ks_percentiles[KS_NR_PERCENTILES];

@@ -193,7 +193,7 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 	unsigned int op, o, l, i, t = r->tree;
 	bool any = false;
 
-	fprintf(f, "\n=== tree %u ===\n", t);
+	fprintf(f, "\n=== tree %u (%s) ===\n", t, ks_tree_role(t, r->out_tree, r->restore));
 	for (op = 0; op < KHOSCOPE_NR_OPS; op++) {
 		for (o = 0; o < KHOSCOPE_NR_ORDERS; o++) {
 			const struct khoscope_hist *h = &d->hist[t][op][o];

@@ -64,6 +64,7 @@ static void sample(void)
 	m.version = "0.9.0";
 	m.revision = "0123456789ab";
 	m.kernel = "7.3.4";
+	m.out_tree = 1;
 }
 
 /* The exposition as a string; the caller frees it. */
@@ -99,13 +100,13 @@ TEST(histogram_buckets_are_cumulative_le_in_exact_seconds)
 	t = render(false);
 	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve_duration_seconds histogram"));
 	/* slot 0 holds 0..1 ns; 600, 1000 and 1023 ns are in slot 9 (512..1023). */
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000000001\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000000511\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000001023\"} 4"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"0.000002047\"} 5"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",order=\"0\",le=\"+Inf\"} 5"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_sum{tree=\"1\",order=\"0\"} 0.000003648"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_count{tree=\"1\",order=\"0\"} 5"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",role=\"outgoing\",order=\"0\",le=\"0.000000001\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",role=\"outgoing\",order=\"0\",le=\"0.000000511\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",role=\"outgoing\",order=\"0\",le=\"0.000001023\"} 4"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",role=\"outgoing\",order=\"0\",le=\"0.000002047\"} 5"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_bucket{tree=\"1\",role=\"outgoing\",order=\"0\",le=\"+Inf\"} 5"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_sum{tree=\"1\",role=\"outgoing\",order=\"0\"} 0.000003648"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_duration_seconds_count{tree=\"1\",role=\"outgoing\",order=\"0\"} 5"));
 	/* Nothing for what did not happen. */
 	ASSERT_TRUE(!strstr(t, "order=\"1\""));
 	ASSERT_TRUE(!strstr(t, "khoscope_unpreserve_duration_seconds_bucket"));
@@ -143,22 +144,22 @@ TEST(counters_results_and_memory_gauges)
 	sample();
 	t = render(false);
 	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve_total counter"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 4"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"error\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_node_allocations_total{tree=\"1\",level=\"0\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"ok\"} 4"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"error\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_node_allocations_total{tree=\"1\",role=\"outgoing\",level=\"0\"} 1"));
 	/* The counts: 10 + 4 keys, 6 + 1 nodes. */
-	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"0\"} 14"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"0\"} 57344"));
-	ASSERT_TRUE(has_line(t, "khoscope_node_bytes{tree=\"1\",level=\"0\"} 8192"));
-	ASSERT_TRUE(has_line(t, "khoscope_spare_node_bytes{tree=\"1\"} 4096"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",role=\"outgoing\",order=\"0\"} 14"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",role=\"outgoing\",order=\"0\"} 57344"));
+	ASSERT_TRUE(has_line(t, "khoscope_node_bytes{tree=\"1\",role=\"outgoing\",level=\"0\"} 8192"));
+	ASSERT_TRUE(has_line(t, "khoscope_spare_node_bytes{tree=\"1\",role=\"outgoing\"} 4096"));
 	/* Node and spare bytes per preserved byte: (7 + 1) * 4096 / 57344. */
-	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\"} 0.5714285714285714"));
-	ASSERT_TRUE(has_line(t, "khoscope_memory_counted{tree=\"1\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"keys\"} 0"));
-	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",kind=\"nodes\"} 0"));
-	ASSERT_TRUE(has_line(t, "khoscope_batch_holds_total{tree=\"1\",op=\"preserve\",order=\"0\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_batch_keys_total{tree=\"1\",op=\"preserve\",order=\"0\"} 512"));
-	ASSERT_TRUE(has_line(t, "khoscope_batch_seconds_total{tree=\"1\",op=\"preserve\",order=\"0\"} 0.00004"));
+	ASSERT_TRUE(has_line(t, "khoscope_overhead_ratio{tree=\"1\",role=\"outgoing\"} 0.5714285714285714"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_counted{tree=\"1\",role=\"outgoing\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",role=\"outgoing\",kind=\"keys\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_memory_unseen_changes{tree=\"1\",role=\"outgoing\",kind=\"nodes\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_holds_total{tree=\"1\",role=\"outgoing\",op=\"preserve\",order=\"0\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_keys_total{tree=\"1\",role=\"outgoing\",op=\"preserve\",order=\"0\"} 512"));
+	ASSERT_TRUE(has_line(t, "khoscope_batch_seconds_total{tree=\"1\",role=\"outgoing\",op=\"preserve\",order=\"0\"} 0.00004"));
 	ASSERT_TRUE(has_line(t, "khoscope_lost_events_total{reason=\"recursion_misses\"} 2"));
 	ASSERT_TRUE(!strstr(t, "# EOF"));
 	ASSERT_TRUE(!strstr(t, "boot_restore"));
@@ -175,7 +176,7 @@ TEST(openmetrics_names_counter_families_without_total_and_ends_with_eof)
 	ASSERT_TRUE(has_line(t, "# TYPE khoscope_preserve counter"));
 	ASSERT_TRUE(has_line(t, "# HELP khoscope_preserve Keys added to a KHO radix tree, by result "
 			     "(ok includes keys present already)."));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 4"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"ok\"} 4"));
 	ASSERT_TRUE(!strstr(t, "# TYPE khoscope_preserve_total"));
 	n = strlen(t);
 	ASSERT_TRUE(n > 6 && !strcmp(t + n - 6, "# EOF\n"));
@@ -228,9 +229,9 @@ TEST(torn_snapshot_never_wraps_or_goes_back)
 	m.callers = &c;
 	m.nr_callers = 1;
 	t = render(false);
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 0"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"error\"} 6"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",op=\"preserve_folio\",result=\"ok\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"ok\"} 0"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"error\"} 6"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",call=\"preserve_folio\",result=\"ok\"} 0"));
 	ASSERT_TRUE(strstr(t, "18446744073709551615") == NULL);
 	free(t);
 
@@ -240,8 +241,8 @@ TEST(torn_snapshot_never_wraps_or_goes_back)
 	c.c.calls = 7;
 	c.c.ok = 1;
 	t = render(false);
-	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",order=\"0\",result=\"ok\"} 1"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",op=\"preserve_folio\",result=\"ok\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserve_total{tree=\"1\",role=\"outgoing\",order=\"0\",result=\"ok\"} 1"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn [mod]\",call=\"preserve_folio\",result=\"ok\"} 1"));
 	free(t);
 	m.callers = NULL;
 	m.nr_callers = 0;
@@ -261,8 +262,8 @@ TEST(negative_key_changes_give_negative_bytes)
 	m.memory[1].counted = false;
 	m.memory[1].keys[3] = -2;
 	t = render(false);
-	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",order=\"3\"} -2"));
-	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",order=\"3\"} -65536"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_keys{tree=\"1\",role=\"outgoing\",order=\"3\"} -2"));
+	ASSERT_TRUE(has_line(t, "khoscope_preserved_bytes{tree=\"1\",role=\"outgoing\",order=\"3\"} -65536"));
 	free(t);
 }
 
@@ -368,12 +369,12 @@ TEST(callers_are_bounded_with_other)
 	m.nr_callers = 25;
 	t = render(false);
 	ASSERT_TRUE(has_line(t, "# TYPE khoscope_api_calls_total counter"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn24 [mod]\",op=\"preserve_folio\",result=\"ok\"} 124"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_keys_total{caller=\"fn05 [mod]\",op=\"preserve_folio\"} 105"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn24 [mod]\",call=\"preserve_folio\",result=\"ok\"} 124"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_keys_total{caller=\"fn05 [mod]\",call=\"preserve_folio\"} 105"));
 	/* fn00..fn04: 100 + 101 + 102 + 103 + 104 calls, pages twice that. */
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 510"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_pages_total{caller=\"other\",op=\"preserve_folio\"} 1020"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_seconds_total{caller=\"other\",op=\"preserve_folio\"} 0.000005"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",call=\"preserve_folio\",result=\"ok\"} 510"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_pages_total{caller=\"other\",call=\"preserve_folio\"} 1020"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_seconds_total{caller=\"other\",call=\"preserve_folio\"} 0.000005"));
 	for (i = 0; i < 25; i++) {
 		snprintf(name, sizeof(name), "caller=\"fn%02u [mod]\"", i);
 		p = strstr(t, name);
@@ -416,20 +417,20 @@ TEST(caller_labels_stay_across_scrapes)
 	m.labels = &labels;
 	t = render(false);
 	/* fn00 (50), fn01..fn04 (10 each): other = 90; fn05..fn24 labelled. */
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 90"));
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn05\",op=\"preserve_folio\",result=\"ok\"} 100"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",call=\"preserve_folio\",result=\"ok\"} 90"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"fn05\",call=\"preserve_folio\",result=\"ok\"} 100"));
 	ASSERT_EQ(labels.nr, KS_METRICS_MAX_CALLERS);
 	free(t);
 
 	callers[24].c.calls = callers[24].c.ok = 200;
 	t = render(false);
-	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",op=\"preserve_folio\",result=\"ok\"} 240"));
+	ASSERT_TRUE(has_line(t, "khoscope_api_calls_total{caller=\"other\",call=\"preserve_folio\",result=\"ok\"} 240"));
 	ASSERT_TRUE(strstr(t, "caller=\"fn00\"") == NULL);
 	for (i = 5; i < 25; i++) {
 		char line[128];
 
 		snprintf(line, sizeof(line), "khoscope_api_calls_total{caller=\"fn%02u\","
-			 "op=\"preserve_folio\",result=\"ok\"} 100", i);
+			 "call=\"preserve_folio\",result=\"ok\"} 100", i);
 		ASSERT_TRUE(has_line(t, line));
 	}
 	free(t);

@@ -51,20 +51,20 @@ for round in 1 2; do
 	sleep 1.1
 	wget -q -O /tmp/m "$URL"
 	check "round $round: order-0 preserves counted" \
-		"$(metric khoscope_preserve_total 'tree="1",order="0",result="ok"' /tmp/m)" 1000
+		"$(metric khoscope_preserve_total 'tree="1",role="outgoing",order="0",result="ok"' /tmp/m)" 1000
 	check "round $round: order-2 preserves counted" \
-		"$(metric khoscope_preserve_total 'tree="1",order="2",result="ok"' /tmp/m)" 100
+		"$(metric khoscope_preserve_total 'tree="1",role="outgoing",order="2",result="ok"' /tmp/m)" 100
 	check "round $round: unpreserves counted" \
-		"$(metric khoscope_unpreserve_total 'tree="1",order="[0-9]*",result="ok"' /tmp/m)" 1100
+		"$(metric khoscope_unpreserve_total 'tree="1",role="outgoing",order="[0-9]*",result="ok"' /tmp/m)" 1100
 	check "round $round: the range's keys counted from its batch events" \
-		"$(metric khoscope_batch_keys_total 'tree="1",op="preserve"' /tmp/m)" "$range_keys"
+		"$(metric khoscope_batch_keys_total 'tree="1",role="outgoing",op="preserve"' /tmp/m)" "$range_keys"
 	check "round $round: and their unpreserve" \
-		"$(metric khoscope_batch_keys_total 'tree="1",op="unpreserve"' /tmp/m)" "$range_keys"
+		"$(metric khoscope_batch_keys_total 'tree="1",role="outgoing",op="unpreserve"' /tmp/m)" "$range_keys"
 	check "round $round: no change unseen by the events" \
-		"$(metric khoscope_memory_unseen_changes 'tree="1"' /tmp/m)" 0
+		"$(metric khoscope_memory_unseen_changes 'tree="1",role="outgoing"' /tmp/m)" 0
 	radix_report >/tmp/counts
 	orders_of /tmp/counts >/tmp/want
-	sed -n 's/^khoscope_preserved_keys{tree="1",order="\([0-9]*\)"} \([0-9]*\)$/\1 \2/p' /tmp/m |
+	sed -n 's/^khoscope_preserved_keys{tree="1",role="outgoing",order="\([0-9]*\)"} \([0-9]*\)$/\1 \2/p' /tmp/m |
 		awk '$2 != 0' | sort -n >/tmp/got
 	check "round $round: khoscope's keys per order = the tree's counts" "$(flat /tmp/got)" "$(flat /tmp/want)"
 	check "round $round: nothing lost" "$(metric khoscope_lost_events_total '' /tmp/m)" 0
@@ -81,7 +81,7 @@ for round in 1 2; do
 		sleep 1.1
 		wget -q -O /tmp/m3 "$URL"
 		check "a second later the change shows" \
-			"$(metric khoscope_preserve_total 'tree="1",order="1",result="ok"' /tmp/m3)" 3
+			"$(metric khoscope_preserve_total 'tree="1",role="outgoing",order="1",result="ok"' /tmp/m3)" 3
 		wl unpreserve all
 	fi
 	kill -INT "$ks_pid"

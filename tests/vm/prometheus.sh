@@ -39,7 +39,7 @@ plain_pid=$!
 i=0
 until wget -q -O /tmp/first "$URL" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
 check_true "khoscope serves /metrics" test -s /tmp/first
-check_true "the first scrape has the memory gauges" grep -q '^khoscope_preserved_keys{tree="1",order="0"}' /tmp/first
+check_true "the first scrape has the memory gauges" grep -q '^khoscope_preserved_keys{tree="1",role="outgoing",order="0"}' /tmp/first
 # The TLS khoscope listens from its start (a connection waits until it
 # serves): once it serves, it drops a plain HTTP request without an answer.
 # (busybox's wget would crash on the 401 of a khoscope that did answer.)
@@ -69,7 +69,7 @@ sleep 1.1
 wget -q -O /tmp/metrics "$URL"
 check_true "a scrape after the workload" test -s /tmp/metrics
 check "preserve calls in the scrape" \
-	"$(sed -n 's/^khoscope_preserve_total{tree="1",order="[0-9]*",result="ok"} //p' /tmp/metrics |
+	"$(sed -n 's/^khoscope_preserve_total{tree="1",role="outgoing",order="[0-9]*",result="ok"} //p' /tmp/metrics |
 	   awk '{ n += $1 } END { print n + 0 }')" 584
 wget -q -S --header 'Accept: application/openmetrics-text; version=1.0.0' -O /tmp/om "$URL" 2>/tmp/om.headers
 check_true "OpenMetrics when asked for: its content type" \
@@ -112,7 +112,7 @@ check "textfile: khoscope exits 0" "$?" 0
 check_true "textfile: written" test -s /tmp/khoscope.prom
 check "textfile: no temporary file left" "$(ls /tmp | grep -c 'khoscope.prom.*tmp')" 0
 check_true "textfile: has the walk's order-0 keys" \
-	grep -q "^khoscope_preserved_keys{tree=\"1\",order=\"0\"} $(awk '$1 == 0 { print $2 }' /tmp/walked)\$" \
+	grep -q "^khoscope_preserved_keys{tree=\"1\",role=\"outgoing\",order=\"0\"} $(awk '$1 == 0 { print $2 }' /tmp/walked)\$" \
 	/tmp/khoscope.prom
 section textfile /tmp/khoscope.prom
 finish
