@@ -11,6 +11,7 @@ make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/usr >"$TMP/out" 2>&1 ||
 	{ echo "FAIL make install:"; cat "$TMP/out"; exit 1; }
 for f in usr/sbin/khoscope:755 usr/bin/khoscope-plan:755 \
 	 usr/share/khoscope/khoscope-plan.costs.json:644 usr/share/khoscope/khoscope.schema.json:644 \
+	 usr/share/khoscope/prometheus/khoscope.rules.yml:644 usr/share/khoscope/grafana/khoscope.json:644 \
 	 usr/share/man/man8/khoscope.8:644 usr/share/man/man1/khoscope-plan.1:644 \
 	 usr/share/bash-completion/completions/khoscope:644; do
 	path=$dest/${f%:*} mode=${f#*:}
