@@ -55,6 +55,7 @@ echo "prometheus-scenario: serving"
 wl folios 512 0
 wl folios 64 3 strided
 wl folios 8 9 random
+wl pages 300			# one batch: the dashboard's batched-keys query
 wl unpreserve 25
 cat "$WL/status"
 radix_report >/tmp/walk
