@@ -80,7 +80,7 @@ MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
 		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools install unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -93,6 +93,7 @@ help:
 	@echo '             (BTF=/sys/kernel/btf/vmlinux: against the running kernel, with the series)'
 	@echo '  install    install khoscope, khoscope-plan, their man pages and completion'
 	@echo '             under DESTDIR/PREFIX (PREFIX=/usr/local)'
+	@echo '  deb        a Debian package of the same (build/deb/khoscope_VERSION_amd64.deb)'
 	@echo '  guest      build the static binaries the VM guest runs'
 	@echo '  demo       boot the kernel under QEMU and show what the kho events record'
 	@echo '  check      build what is missing, run host tests and VM scenarios'
@@ -117,6 +118,9 @@ tools: $(KHOSCOPE) $(KHOSCOPE_GUEST) $(USER_OUT)/khoscope-plan
 
 install: $(KHOSCOPE) $(USER_OUT)/khoscope-plan
 	$(Q)scripts/install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
+
+deb: $(KHOSCOPE) $(USER_OUT)/khoscope-plan
+	$(Q)scripts/deb $(VERSION) "$(BUILD)"
 
 unit: $(UNIT_TESTS)
 
