@@ -285,7 +285,7 @@ static int run_reports(__u64 start_ns)
 	ks_ident_read(&ident);
 	while (!final) {
 		struct ks_report report = {
-			.final = false, .delta = delta, .total = cur, .ident = &ident,
+			.out_tree = base->ev.tree, .delta = delta, .total = cur, .ident = &ident,
 			.memory = &memory, .restore = ks_collect_restore(),
 			.order_mask = env.order_mask, .op_mask = env.op_mask,
 			.progs = progs,
@@ -331,7 +331,6 @@ static int run_reports(__u64 start_ns)
 			    !ks_tree_active(cur, t) && t != base->ev.tree)
 				continue;
 			report.tree = t;
-			report.out_tree = base->ev.tree;
 			ks_memory_compute(&memory, base, cur, t);
 			print_record(&report);
 		}
