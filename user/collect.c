@@ -51,30 +51,33 @@ static int read_array(int fd, __u32 nr, size_t size, bool percpu, void *out)
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int ncpus = percpu ? libbpf_num_possible_cpus() : 1;
 	__u32 *keys, batch, count, done = 0, i;
-	char *vals;
+	char *vals = NULL;
 	int err = 0;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc((size_t)nr * ncpus, size);
+	/* A plain array's elements come in key order: straight into @out. */
+	if (percpu)
+		vals = calloc((size_t)nr * ncpus, size);
 	keys = calloc(nr, sizeof(*keys));
-	if (!vals || !keys) {
+	if ((percpu && !vals) || !keys) {
 		err = -ENOMEM;
 		goto out;
 	}
 	memset(out, 0, (size_t)nr * size);
 	while (done < nr) {
+		char *dst = percpu ? vals : (char *)out + (size_t)done * size;
 		bool last;
 
 		count = nr - done;
-		last = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys, vals,
+		last = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys, dst,
 					    &count, &opts);
 		/* ENOENT: this batch is the last. */
 		if (last && errno != ENOENT) {
 			err = -errno;
 			goto out;
 		}
-		for (i = 0; i < count && keys[i] < nr; i++)
+		for (i = 0; percpu && i < count && keys[i] < nr; i++)
 			add_percpu((char *)out + keys[i] * size,
 				   vals + (size_t)i * ncpus * size, ncpus, size);
 		done += count;
