@@ -80,7 +80,7 @@ MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
 		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel kernel-deb guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -89,6 +89,8 @@ help:
 	@echo 'Targets:'
 	@echo '  setup      install the Debian packages khoscope needs (as root)'
 	@echo '  kernel     fetch linux-source-7.3, apply kernel/patches, build build/kernel/{bzImage,vmlinux}'
+	@echo '  kernel-deb Debian packages of 7.3 with the series, Debian'"'"'s configuration + kernel/host.config'
+	@echo '             (FLAVOUR=amd64_none_cloud-amd64, or KCONFIG=FILE; build/kernel-deb/*.deb)'
 	@echo '  tools      build khoscope (build/user/khoscope), its guest twin and khoscope-plan'
 	@echo '             (BTF=/sys/kernel/btf/vmlinux: against the running kernel, with the series)'
 	@echo '  install    install khoscope, khoscope-plan, their man pages and completion'
@@ -111,6 +113,9 @@ setup:
 
 kernel: setup
 	$(Q)scripts/build-kernel
+
+kernel-deb: setup
+	$(Q)scripts/kernel-deb $(if $(KCONFIG),--config "$(KCONFIG)",$(if $(FLAVOUR),--flavour "$(FLAVOUR)"))
 
 guest: $(GUEST_HELPERS)
 
