@@ -33,16 +33,16 @@ kill -INT "$pid"
 wait "$pid"
 cat /tmp/ks.json
 
-banner "khoscope --prometheus 9464: one scrape of /metrics (order-0 buckets only)"
-khoscope --prometheus 9464 >/dev/null 2>&1 &
+banner "khoscope --prometheus 19464: one scrape of /metrics (order-0 buckets only)"
+khoscope --prometheus 19464 >/dev/null 2>&1 &
 pid=$!
 i=0
-until wget -q -O /tmp/metrics http://127.0.0.1:9464/metrics 2>/dev/null || [ $i -ge 100 ]; do
+until wget -q -O /tmp/metrics http://127.0.0.1:19464/metrics 2>/dev/null || [ $i -ge 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 wl folios 128 0
-wget -q -O /tmp/metrics http://127.0.0.1:9464/metrics
+wget -q -O /tmp/metrics http://127.0.0.1:19464/metrics
 kill -INT "$pid"
 wait "$pid"
 grep -v '_bucket' /tmp/metrics | grep -v 'order="[1-9]' | head -n 40

@@ -48,7 +48,7 @@ static const char argp_doc[] =
 "  khoscope -t 0 5          # every tree, every 5 seconds\n"
 "  khoscope -c              # who preserved what, until Ctrl-C\n"
 "  khoscope --json 1        # NDJSON every second (user/khoscope.schema.json)\n"
-"  khoscope -p 9464         # serve metrics on port 9464 until Ctrl-C\n"
+"  khoscope -p 19464        # serve metrics on port 19464 until Ctrl-C\n"
 "  khoscope -f /var/lib/node_exporter/textfile/khoscope.prom";
 
 static const struct argp_option argp_options[] = {
@@ -416,11 +416,17 @@ int main(int argc, char **argv)
 	}
 	take_stop_signals();
 
-	if (ks_probe(env.debugfs, &kernel))
+	/* Exit 3: the kernel cannot be traced; a service need not try again. */
+	err = ks_probe(env.debugfs, &kernel);
+	if (err) {
+		err = err == KS_UNSUPPORTED ? 3 : 1;
 		goto cleanup;
+	}
+	err = 1;
 	if (env.callers && !kernel.api) {
 		fprintf(stderr, "khoscope: this kernel has no kho_api event (patch 0021): "
 			"--callers needs it\n");
+		err = 3;
 		goto cleanup;
 	}
 	libbpf_set_print(libbpf_print_fn);

@@ -87,12 +87,12 @@ static bool btf_has_event(const struct btf *btf, const char *event)
 static int probe_btf(struct ks_kernel *k)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	int err = -1;
+	int err = KS_UNSUPPORTED;
 
 	if (!btf) {
 		fprintf(stderr, "khoscope: cannot load the kernel's BTF (/sys/kernel/btf/vmlinux): "
 			"it needs a kernel built with CONFIG_DEBUG_INFO_BTF\n");
-		return -1;
+		return KS_UNSUPPORTED;
 	}
 	if (!btf_has_event(btf, "kho_preserve_end"))
 		fprintf(stderr, "khoscope: this kernel lacks the kho trace events: "
@@ -130,12 +130,12 @@ static int probe_debugfs(const char *debugfs)
 		if (errno == EACCES || errno == EPERM)
 			goto denied;
 		fprintf(stderr, "khoscope: KHO is disabled (no %s): boot with kho=on\n", path);
-		return -1;
+		return KS_UNSUPPORTED;
 	}
 	snprintf(path, sizeof(path), "%s/kho/out/radix_tree", debugfs);
 	if (stat(path, &st)) {
 		fprintf(stderr, "khoscope: this kernel lacks %s: build it from kernel/patches\n", path);
-		return -1;
+		return KS_UNSUPPORTED;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -156,9 +156,9 @@ int ks_probe(const char *debugfs, struct ks_kernel *k)
 		fprintf(stderr, "khoscope: need root, or CAP_BPF and CAP_PERFMON\n");
 		return -1;
 	}
-	if (probe_btf(k))
-		return -1;
-	return probe_debugfs(debugfs);
+	int err = probe_btf(k);
+
+	return err ? err : probe_debugfs(debugfs);
 }
 
 int ks_read_counts(const char *debugfs, struct ks_shape *shape)

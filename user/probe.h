@@ -12,11 +12,15 @@ struct ks_kernel {
 	bool modules;	/* the module_load and module_free events (CONFIG_MODULES) */
 };
 
+/* ks_probe(): this kernel cannot be traced, whoever runs khoscope how. */
+#define KS_UNSUPPORTED	(-2)
+
 /*
- * Can khoscope trace this kernel? 0 with @k filled, or -1 after one line on
- * stderr: root or CAP_BPF and CAP_PERFMON, the kernel's BTF with the kho
- * events of the whole series, debugfs mounted at @debugfs with KHO on and
- * its files readable.
+ * Can khoscope trace this kernel? 0 with @k filled, or after one line on
+ * stderr: KS_UNSUPPORTED when the kernel lacks what khoscope needs (its BTF
+ * with the kho events of the whole series, KHO on, the tree's debugfs
+ * files), -1 when this run cannot (root or CAP_BPF and CAP_PERFMON,
+ * debugfs mounted at @debugfs and readable).
  */
 int ks_probe(const char *debugfs, struct ks_kernel *k);
 

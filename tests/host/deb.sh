@@ -23,10 +23,19 @@ for f in /usr/sbin/khoscope /usr/bin/khoscope-plan /usr/share/man/man8/khoscope.
 	 /usr/share/man/man1/khoscope-plan.1.gz /usr/share/bash-completion/completions/khoscope \
 	 /usr/share/bash-completion/completions/khoscope-plan /usr/share/khoscope/khoscope-plan.costs.json \
 	 /usr/share/khoscope/khoscope.schema.json /usr/share/khoscope/prometheus/khoscope.rules.yml \
-	 /usr/share/khoscope/grafana/khoscope.json /usr/share/doc/khoscope/copyright; do
+	 /usr/share/khoscope/grafana/khoscope.json /usr/share/doc/khoscope/copyright \
+	 /lib/systemd/system/khoscope.service /etc/default/khoscope; do
 	grep -qx -- "$f" "$TMP/files" || { echo "FAIL $f is not in the package"; exit 1; }
 done
-echo "ok   the package holds the tools, man pages, completion, cost file, schema, rules, dashboard"
+echo "ok   the package holds the tools, man pages, completion, cost file, schema, rules, dashboard, unit"
+# debhelper's maintainer scripts enable and start the service, and keep
+# /etc/default/khoscope as a configuration file.
+dpkg-deb -e "$deb" "$TMP/control"
+grep -q 'deb-systemd-helper.*enable.*khoscope.service' "$TMP/control/postinst" ||
+	{ echo "FAIL the postinst does not enable khoscope.service"; exit 1; }
+grep -qx /etc/default/khoscope "$TMP/control/conffiles" ||
+	{ echo "FAIL /etc/default/khoscope is not a conffile"; exit 1; }
+echo "ok   postinst enables khoscope.service; /etc/default/khoscope is a conffile"
 
 dpkg-deb -x "$deb" "$TMP/root"
 "$TMP/root/usr/sbin/khoscope" --version | grep -q "^khoscope $version " ||

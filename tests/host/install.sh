@@ -21,7 +21,31 @@ for f in usr/sbin/khoscope:755 usr/bin/khoscope-plan:755 \
 done
 [[ "$(readlink "$dest/usr/share/bash-completion/completions/khoscope-plan")" == khoscope ]] ||
 	{ echo "FAIL the completion of khoscope-plan is not a link to khoscope's"; exit 1; }
+for f in lib/systemd/system/khoscope.service:644 etc/default/khoscope:644; do
+	path=$dest/${f%:*} mode=${f#*:}
+	[[ -f "$path" && "$(stat -c %a "$path")" == "$mode" ]] ||
+		{ echo "FAIL /${f%:*}: not installed with mode $mode"; exit 1; }
+done
 echo "ok   make install DESTDIR PREFIX=/usr: $(find "$dest" -type f -o -type l | wc -l) files, modes right"
+
+# The unit of a PREFIX install runs that prefix's khoscope, and systemd
+# finds nothing wrong in it; /etc/default/khoscope, once there, is kept.
+pfx=$TMP/pfx
+SYSCONFDIR=$TMP/etc make -s -C "$ROOT" install PREFIX="$pfx" >"$TMP/out" 2>&1 ||
+	{ echo "FAIL make install PREFIX=$pfx:"; cat "$TMP/out"; exit 1; }
+unit=$pfx/lib/systemd/system/khoscope.service
+grep -qx "ExecStart=$pfx/sbin/khoscope \$ARGS" "$unit" ||
+	{ echo "FAIL the unit does not run $pfx/sbin/khoscope: $(grep ExecStart= "$unit")"; exit 1; }
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify --man=no "$unit" >"$TMP/verify" 2>&1 ||
+		{ echo "FAIL systemd-analyze verify:"; cat "$TMP/verify"; exit 1; }
+	echo "ok   systemd-analyze verify: the unit of PREFIX=$pfx runs $pfx/sbin/khoscope"
+fi
+echo '# mine' >"$TMP/etc/default/khoscope"
+SYSCONFDIR=$TMP/etc make -s -C "$ROOT" install PREFIX="$pfx" >"$TMP/out" 2>&1
+[[ "$(cat "$TMP/etc/default/khoscope")" == "# mine" ]] ||
+	{ echo "FAIL make install replaced an existing /etc/default/khoscope"; exit 1; }
+echo "ok   an existing /etc/default/khoscope is kept"
 
 # The installed planner's estimate comes from the installed cost file.
 from=$("$dest/usr/bin/khoscope-plan" -s 4G --json |

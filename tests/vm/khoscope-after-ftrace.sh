@@ -7,7 +7,7 @@
 # disable of the events once left its programs never running.)
 . "$KHOSCOPE_SCENARIO_DIR/common.sh"
 
-URL=http://127.0.0.1:9464/metrics
+URL=http://127.0.0.1:19464/metrics
 
 # metric NAME LABELS FILE: the sum of NAME{LABELS...} samples in FILE.
 metric() {
@@ -30,12 +30,12 @@ check_true "ftrace recorded the events it had on" \
 	grep -q 'kho_preserve_end: ' "$TRACING/trace"
 
 for round in 1 2; do
-	khoscope --prometheus 9464 >/tmp/ks.out 2>/tmp/ks.err &
+	khoscope --prometheus 19464 >/tmp/ks.out 2>/tmp/ks.err &
 	ks_pid=$!
 	i=0
 	until wget -q -O /tmp/m0 "$URL" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
 	check_true "round $round: khoscope serves /metrics" test -s /tmp/m0
-	# With no address it listens on 127.0.0.1 alone (port 9464 = 0x24F8):
+	# With no address it listens on 127.0.0.1 alone (port 19464 = 0x24F8):
 	# /proc/net/tcp has it as 0100007F:24F8 in state 0A (LISTEN).
 	check "round $round: the default bind is loopback" \
 		"$(awk '$2 ~ /:24F8$/ && $4 == "0A" { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)" \

@@ -15,7 +15,7 @@ expect_fail() {
 	check_true "$name: message" grep -q "$pattern" /tmp/out
 }
 
-expect_fail "KHO disabled" 1 "KHO is disabled.*kho=on" khoscope 1 1
+expect_fail "KHO disabled" 3 "KHO is disabled.*kho=on" khoscope 1 1
 expect_fail "bad order" 2 "order range '30' must lie within 0-23" khoscope -o 30
 expect_fail "bad operation" 2 "unknown operation 'walk'" khoscope -O walk
 expect_fail "bad interval" 2 "invalid interval 'x'" khoscope x

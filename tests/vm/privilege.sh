@@ -49,7 +49,7 @@ caps() {
 # takes no new privileges; it still reports, serves, and names callers
 # (from the /proc/kallsyms it opened before).
 # With --bpf-stats (-S) the kernel times its programs (bpf_enable_stats()).
-khoscope -j -S --callers --prometheus 9464 1 >/tmp/kj 2>/tmp/ke &
+khoscope -j -S --callers --prometheus 19464 1 >/tmp/kj 2>/tmp/ke &
 pid=$!
 i=0
 while [ ! -s /tmp/kj ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -64,7 +64,7 @@ check_true "root khoscope, attached: still reports ($records records)" test "$re
 check_true "root khoscope, attached: still reads the tree's memory" \
 	sh -c "tail -n 1 /tmp/kj | grep -q '\"counted\":true'"
 check_true "root khoscope, attached: still serves /metrics" \
-	sh -c "wget -q -O /tmp/m http://127.0.0.1:9464/metrics && grep -q '^khoscope_preserve_total' /tmp/m"
+	sh -c "wget -q -O /tmp/m http://127.0.0.1:19464/metrics && grep -q '^khoscope_preserve_total' /tmp/m"
 check_true "root khoscope, attached: still names the driver's calls" \
 	grep -q 'caller="wl_[a-z_]* \[kho_workload\]"' /tmp/m
 check_true "khoscope -S: its programs' run time is counted" \

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# khoscope serves /metrics (--prometheus 0.0.0.0:9464) over TLS with basic
+# khoscope serves /metrics (--prometheus 0.0.0.0:19464) over TLS with basic
 # auth (--web-config) while the workload driver preserves known amounts.
 # Run by tests/vm/prometheus.host, which makes the certificate, its key and
 # the web configuration (vm-run --files), forwards a port on the host's
-# 127.0.0.1 to 9464 here and runs a real Prometheus against it, over HTTPS
+# 127.0.0.1 to 19464 here and runs a real Prometheus against it, over HTTPS
 # with the credentials; when this log says "prometheus-scenario: serving"
 # it checks that scrapes without them are refused, and it watches for
 # "prometheus-scenario: workload done" to query Prometheus for the time
@@ -31,7 +31,7 @@ echo "prometheus-scenario: the kernel's random generator was ready after $(($(da
 # No interval: the one JSON record at the end covers the whole run, as the
 # cumulative histograms do.
 run=prom
-khoscope --prometheus 0.0.0.0:9464 --web-config "$FILES/web.yml" --json \
+khoscope --prometheus 0.0.0.0:19464 --web-config "$FILES/web.yml" --json \
 	>/tmp/prom.out 2>/tmp/prom.err &
 ks_pid=$!
 khoscope --prometheus 127.0.0.1:9465 >/tmp/plain.out 2>/tmp/plain.err &
@@ -44,7 +44,7 @@ check_true "the first scrape has the memory gauges" grep -q '^khoscope_preserved
 # serves): once it serves, it drops a plain HTTP request without an answer.
 # (busybox's wget would crash on the 401 of a khoscope that did answer.)
 i=0
-until printf 'GET /metrics HTTP/1.0\r\n\r\n' | nc -w 30 127.0.0.1 9464 >/tmp/tls-plain 2>/dev/null ||
+until printf 'GET /metrics HTTP/1.0\r\n\r\n' | nc -w 30 127.0.0.1 19464 >/tmp/tls-plain 2>/dev/null ||
       [ $i -ge 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
