@@ -4,7 +4,8 @@
 # and plots (docs/*.svg), so no figure drifts from its data; the README is
 # a guide of at most 400 lines with its eleven sections in order; every
 # relative link of README.md and docs/*.md leads to a file, and a
-# #fragment to a heading of it; the README names no package registry host.
+# #fragment to a heading of it; the README's count of patches is the
+# series'; the README names no package registry host.
 . "$(dirname "$0")/lib.bash"
 
 command -v gnuplot >/dev/null || { echo "FAIL gnuplot is missing: run scripts/setup"; exit 1; }
@@ -95,6 +96,15 @@ for path in [readme] + sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
 				fail(f"{rel}:{n}: link to {target}: no such heading in {os.path.relpath(dest, root)}")
 			links += 1
 print(f"ok   every relative link of README.md and docs/*.md resolves ({links} links)")
+
+# The number of patches, said twice, is the series' own count.
+series = [l.split("#")[0].strip() for l in open(os.path.join(root, "kernel/patches/series"))]
+npatches = sum(1 for l in series if l)
+said = re.findall(r"with the (\d+) patches|\+khoscope(\d+)", open(readme, encoding="utf-8").read())
+said = [int(a or b) for a, b in said]
+if not said or any(n != npatches for n in said):
+	fail(f"README.md gives {said} as the number of patches; kernel/patches/series has {npatches}")
+print(f"ok   README.md's number of patches is the series' ({npatches})")
 
 text = open(readme, encoding="utf-8").read().lower()
 named = [h for h in REGISTRIES if h in text]
