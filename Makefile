@@ -80,7 +80,7 @@ MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
 		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel kernel-deb guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel kernel-deb docs guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -104,6 +104,7 @@ help:
 	@echo '             then bench-tracing and bench-restore'
 	@echo '  bench-tracing  tracing overhead in the VM: events off, khoscope, ftrace'
 	@echo '  bench-restore  the next kernel'"'"'s restore walk in the VM: stock walk against the series'
+	@echo '  docs       copy build/bench/*.json to docs/bench, regenerate the docs'"'"' tables and plots'
 	@echo '  clean      remove build/ except the kernel tree and objects'
 	@echo '  distclean  remove build/ entirely'
 	@echo 'Variables: V=1 shows full commands; JOBS=N sets kernel build parallelism.'
@@ -116,6 +117,9 @@ kernel: setup
 
 kernel-deb: setup
 	$(Q)scripts/kernel-deb $(if $(KCONFIG),--config "$(KCONFIG)",$(if $(FLAVOUR),--flavour "$(FLAVOUR)"))
+
+docs:
+	$(Q)scripts/docs-figures $(BUILD)/bench
 
 guest: $(GUEST_HELPERS)
 

@@ -50,7 +50,7 @@ static json_object *json_hist(const struct khoscope_hist *h, unsigned int order)
 	json_u64(o, "sum_ns", h->sum_ns);
 	for (s = 0; s < ARRAY_SIZE(ks_percentiles); s++) {
 		snprintf(key, sizeof(key), "p%.0f_ns", ks_percentiles[s]);
-		json_u64(o, key, (__u64)(ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS,
+		json_u64(o, key, (__u64)(ks_hist_percentile(h->slots, KHOSCOPE_NR_SLOTS, h->sum_ns,
 							    ks_percentiles[s]) + 0.5));
 	}
 	json_object_object_add(o, "buckets", json_buckets(h->slots));
@@ -71,7 +71,8 @@ static json_object *json_batch(const struct khoscope_batch *b, unsigned int orde
 	json_u64(o, "sum_ns", b->sum_ns);
 	for (s = 0; s < ARRAY_SIZE(ks_percentiles); s++) {
 		snprintf(key, sizeof(key), "p%.0f_ns_per_key", ks_percentiles[s]);
-		json_u64(o, key, (__u64)(ks_hist_percentile(b->key_slots, KHOSCOPE_NR_SLOTS,
+		/* The hold's keys count under their own orders: no sum per key. */
+		json_u64(o, key, (__u64)(ks_hist_percentile(b->key_slots, KHOSCOPE_NR_SLOTS, -1,
 							    ks_percentiles[s]) + 0.5));
 	}
 	json_object_object_add(o, "buckets", json_buckets(b->slots));
@@ -303,7 +304,7 @@ static json_object *json_callers(const struct ks_report *r)
 		for (p = 0; p < ARRAY_SIZE(ks_percentiles); p++) {
 			snprintf(key, sizeof(key), "p%.0f_ns", ks_percentiles[p]);
 			json_u64(e, key, (__u64)(ks_hist_percentile(c->c.slots, KHOSCOPE_NR_SLOTS,
-								    ks_percentiles[p]) + 0.5));
+								    c->c.sum_ns, ks_percentiles[p]) + 0.5));
 		}
 		json_object_array_add(a, e);
 	}

@@ -349,8 +349,8 @@ int main(int argc, char **argv)
 		for (l = LEVELS; l-- > 0;)
 			printf("%-6u %14lu %18llu\n", l, w.nodes[l], w.nodes[l] * PAGE_BYTES);
 		printf("%-6s %14llu %18.0f\n", "total", nodes, node_bytes);
-		printf("\noverhead: %.6g%% (node bytes / preserved bytes)\n",
-		       preserved ? node_bytes / preserved * 100 : 0);
+		printf("\noverhead: %.4g (node bytes / preserved bytes)\n",
+		       preserved ? node_bytes / preserved : 0);
 		if (est >= 0)
 			printf("restore walk: about %.2f ms in the next kernel (%.1f ns per key, "
 			       "%.1f ns per node page, fitted to %d runs of %s)\n",

@@ -218,7 +218,7 @@ static void print_memory(FILE *f, const struct ks_metrics *m, bool om)
 	unsigned int t, o, l;
 
 	family(f, om, "khoscope_preserved_keys", "gauge",
-	       "Keys a KHO radix tree holds, by page order (tree 1: the preserved memory).");
+	       "Keys a KHO radix tree holds, by page order (role outgoing: what this kernel preserves for the next).");
 	for (t = 0; t < KHOSCOPE_NR_TREES; t++)
 		for (o = 0; m->shown[t] && o < KHOSCOPE_NR_ORDERS; o++)
 			if (order_used(m, t, o))
@@ -281,7 +281,7 @@ static void print_lost(FILE *f, const struct ks_metrics *m, bool om)
 	unsigned int i;
 
 	family(f, om, "khoscope_lost_events", "counter",
-	       "Events khoscope could not count where they belong, by reason (see the README).");
+	       "Events khoscope could not count where they belong, by reason (see docs/output.md, Lost events).");
 	for (i = 0; i < KS_NR_LOST; i++)
 		fprintf(f, "khoscope_lost_events_total{reason=\"%s\"} %llu\n", ks_lost_name(i),
 			(unsigned long long)m->total->lost[i]);

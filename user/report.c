@@ -2,7 +2,7 @@
 /*
  * report.c - what khoscope computes from its counters: names, deltas of
  * snapshots, memory figures, percentiles, and who this host is. The outputs
- * are text.c, json.c and metrics.c; see README.md ("khoscope").
+ * are text.c, json.c and metrics.c; see docs/output.md.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -131,7 +131,7 @@ __u64 ks_slot_max(unsigned int slot)
 	return (1ULL << (slot + 1)) - 1;
 }
 
-double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct)
+double ks_hist_percentile(const __u64 *slots, unsigned int nr, double sum, double pct)
 {
 	__u64 total = 0, below = 0;
 	double rank, lo, hi;
@@ -141,6 +141,8 @@ double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct)
 		total += slots[i];
 	if (!total)
 		return 0;
+	if (total == 1 && sum >= 0)
+		return sum;
 	rank = pct / 100.0 * total;
 	for (i = 0; i < nr; i++) {
 		if (!slots[i] || below + slots[i] < rank) {

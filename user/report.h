@@ -193,8 +193,10 @@ __u64 ks_batch_holds(const struct khoscope_batch *b);	/* timed + untimed */
  * @slots, by linear interpolation inside the slot it falls in; 0 when the
  * slots are empty. The true percentile lies in the same slot: the estimate
  * is off by less than the slot's width, that is, less than a factor of 2.
+ * @sum is the values' sum when the caller has it (a negative number when
+ * not): a percentile of one value is that value.
  */
-double ks_hist_percentile(const __u64 *slots, unsigned int nr, double pct);
+double ks_hist_percentile(const __u64 *slots, unsigned int nr, double sum, double pct);
 
 /* Parse kho/out/radix_tree or kho/in/restore_stats text. */
 int ks_parse_shape(const char *text, struct ks_shape *shape);

@@ -77,16 +77,24 @@ static __u64 total_lost(const struct ks_snapshot *d)
 }
 
 
-/* "p50 1.20 us, p90 ..., p99 ...": estimated inside the log2 slots. */
-static void print_percentiles(FILE *f, const __u64 *slots)
+/*
+ * "p50 1.20 us, p90 ..., p99 ...": estimated inside the log2 slots, but
+ * exact for one value when @sum (negative: unknown) is its sum.
+ */
+static void print_percentiles(FILE *f, const __u64 *slots, double sum)
 {
 	unsigned int i;
+	__u64 n = 0;
 
+	for (i = 0; i < KHOSCOPE_NR_SLOTS; i++)
+		n += slots[i];
 	for (i = 0; i < ARRAY_SIZE(ks_percentiles); i++) {
 		fprintf(f, "%sp%.0f ", i ? ", " : "", ks_percentiles[i]);
-		print_human_ns(f, ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, ks_percentiles[i]));
+		print_human_ns(f, ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, sum,
+						     ks_percentiles[i]));
 	}
-	fprintf(f, " (estimated within the log2 buckets)\n");
+	fprintf(f, n == 1 && sum >= 0 ? " (one call: its time)\n" :
+		" (estimated within the log2 buckets)\n");
 }
 
 /* The --callers table: calls of the preservation API since start. */
@@ -106,7 +114,7 @@ static void print_callers(FILE *f, const struct ks_report *r)
 			(unsigned long long)c->c.pages);
 		print_human_ns(f, c->c.calls ? (double)c->c.sum_ns / c->c.calls : 0);
 		fputc(' ', f);
-		print_human_ns(f, ks_hist_percentile(c->c.slots, KHOSCOPE_NR_SLOTS, 99));
+		print_human_ns(f, ks_hist_percentile(c->c.slots, KHOSCOPE_NR_SLOTS, c->c.sum_ns, 99));
 		fputc('\n', f);
 	}
 	if (!r->nr_callers)
@@ -214,7 +222,7 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 			if (h->untimed)
 				fprintf(f, ", %llu untimed", h->untimed);
 			fprintf(f, "\n");
-			print_percentiles(f, h->slots);
+			print_percentiles(f, h->slots, h->sum_ns);
 			ks_print_log2_hist(f, h->slots, KHOSCOPE_NR_SLOTS, "nsecs");
 		}
 	}
@@ -273,11 +281,11 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 		if (m->spare_nodes)
 			fprintf(f, "  %5s %12lld %16lld  (emptied, kept for the next adds)\n",
 				"spare", (long long)m->spare_nodes, (long long)m->spare_bytes);
-		fprintf(f, "overhead: %.4g%% (node and spare bytes / preserved bytes)\n",
-			m->overhead_ratio * 100);
+		fprintf(f, "overhead: %.4g (node and spare bytes / preserved bytes)\n",
+			m->overhead_ratio);
 		if (m->unseen_keys || m->unseen_nodes)
 			fprintf(f, "lost: the counts show %llu key and %llu node changes "
-				"that no event reported (see README, \"Lost events\")\n",
+				"that no event reported (see docs/output.md, \"Lost events\")\n",
 				(unsigned long long)m->unseen_keys,
 				(unsigned long long)m->unseen_nodes);
 	}
@@ -295,7 +303,7 @@ void ks_print_text(FILE *f, const struct ks_report *r)
 		for (i = 0; i < KS_NR_LOST; i++)
 			if (d->lost[i])
 				fprintf(f, " %s=%llu", ks_lost_name(i), d->lost[i]);
-		fprintf(f, " (all trees; see README, \"Lost events\")\n");
+		fprintf(f, " (all trees; see docs/output.md, \"Lost events\")\n");
 	}
 	if (r->callers)
 		print_callers(f, r);

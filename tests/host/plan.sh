@@ -8,6 +8,11 @@
 plan=$ROOT/build/user/khoscope-plan
 [[ -x "$plan" ]] || { echo "FAIL $plan missing: run make tools"; exit 1; }
 "$plan" --help | grep -q '^Examples:' || { echo "FAIL --help has no examples"; exit 1; }
+# The overhead is a ratio, as everywhere (1 GiB of order 0: 13 node pages).
+got=$("$plan" -s 1G | sed -n 's/^overhead: //p')
+[[ "$got" == "4.959e-05 (node bytes / preserved bytes)" ]] ||
+	{ echo "FAIL the planner's overhead line: '$got'"; exit 1; }
+echo "ok   the planner's overhead is a ratio: $got"
 
 levels() { python3 -c 'import json, sys; r = json.load(sys.stdin); print(" ".join(str(l["nodes"]) for l in r["levels"]))'; }
 expect() {

@@ -63,26 +63,41 @@ TEST(percentiles_interpolate_inside_the_slot)
 	__u64 slots[KHOSCOPE_NR_SLOTS] = {};
 	double p;
 
-	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 0);
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 50) == 0);
 	slots[10] = 100;			/* 100 values in [1024, 2048) */
-	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 1536);
-	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 99);
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 50) == 1536);
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 99);
 	ASSERT_TRUE(p > 2037 && p < 2038);	/* 1024 + 0.99 * 1024 */
-	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 100) == 2048);
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 100) == 2048);
 
 	slots[10] = 0;
 	slots[3] = 50;				/* [8, 16) */
 	slots[5] = 50;				/* [32, 64) */
-	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50) == 16);
-	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 90);
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 50) == 16);
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 90);
 	ASSERT_TRUE(p > 57.59 && p < 57.61);	/* 32 + 40 / 50 * 32 */
 	ASSERT_EQ(ks_slot_of((__u64)p), 5);
 
 	/* One value in the last slot, which has no upper bound. */
 	memset(slots, 0, sizeof(slots));
 	slots[KHOSCOPE_NR_SLOTS - 1] = 1;
-	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 50);
+	p = ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 50);
 	ASSERT_TRUE(p >= ks_slot_min(KHOSCOPE_NR_SLOTS - 1));
+}
+
+/* A percentile of one value is that value, when its sum is known. */
+TEST(percentile_of_one_value_is_that_value)
+{
+	__u64 slots[KHOSCOPE_NR_SLOTS] = {};
+
+	slots[ks_slot_of(1216674)] = 1;
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 1216674, 50) == 1216674);
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 1216674, 99) == 1216674);
+	/* Unknown sum: the estimate inside the slot, as for any count. */
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, -1, 50) != 1216674);
+	/* Two values: estimated, whatever the sum. */
+	slots[ks_slot_of(1216674)] = 2;
+	ASSERT_TRUE(ks_hist_percentile(slots, KHOSCOPE_NR_SLOTS, 2433348, 50) == 1572864);
 }
 
 TEST(parse_orders)
