@@ -80,7 +80,7 @@ MEMBLOCK_SRCS	:= $(MEMBLOCK_SIM)/lib/slab.c $(MEMBLOCK_SIM)/mmzone.c \
 		   $(TRACKER_CUR)/tools/lib/slab.c $(TRACKER_CUR)/tools/lib/cmdline.c
 
 .DELETE_ON_ERROR:
-.PHONY: all help setup kernel kernel-deb docs guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
+.PHONY: all help setup kernel kernel-deb docs debian-root-prefetch guest tools install deb unit tracker memblock bench bench-tracing bench-restore demo check check-host check-vm check-compat clean distclean
 
 all: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
@@ -286,9 +286,14 @@ demo: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
 	$(Q)scripts/vm-run --quiet scripts/demo.sh
 
-check: kernel
+# The Debian root of tests/vm/debian-host is fetched (debootstrap, once,
+# cached) in the background while the kernel builds.
+check: debian-root-prefetch kernel
 	$(Q)$(MAKE) --no-print-directory tools guest unit tracker memblock
 	$(Q)tests/run
+
+debian-root-prefetch: setup
+	$(Q)mkdir -p $(BUILD) && (scripts/debian-root >$(BUILD)/debian-root.log 2>&1 &)
 
 check-host: kernel
 	$(Q)$(MAKE) --no-print-directory tools unit tracker memblock

@@ -130,6 +130,28 @@ case "$stage" in
 	check "khoscope --json 1 1 exits 0" "$?" 0
 	section "json:2" /tmp/json
 	section "metrics:2" /tmp/metrics
+
+	# The unit restarts khoscope when it dies...
+	systemctl kill -s KILL khoscope.service
+	sleep 15
+	check "khoscope.service killed: restarted once, active" \
+		"$(systemctl show -p NRestarts --value khoscope.service) $(systemctl is-active khoscope.service)" \
+		"1 active"
+	# ... but not when the kernel cannot be traced (exit 3): khoscope
+	# pointed at a debugfs directory with no kho/out in it, as on a kernel
+	# with KHO off, in a copy of the unit.
+	sed -e 's|^EnvironmentFile=.*|Environment="ARGS=--debugfs=/sys/kernel/debug/kho --prometheus=19465"|' \
+		/lib/systemd/system/khoscope.service >/etc/systemd/system/khoscope-nokho.service
+	systemctl daemon-reload
+	systemctl start khoscope-nokho.service 2>/dev/null
+	sleep 25
+	check "a kernel without KHO: exit 3, failed, never restarted" \
+		"$(for p in ExecMainStatus ActiveState NRestarts; do
+			systemctl show -p "$p" --value khoscope-nokho.service; done | tr '\n' ' ')" "3 failed 0 "
+	journalctl --no-pager -o cat -u khoscope-nokho.service -t khoscope >/tmp/nokho
+	cat /tmp/nokho
+	check "its one line in the journal" "$(cat /tmp/nokho)" \
+		"khoscope: KHO is disabled (no /sys/kernel/debug/kho/kho/out): boot with kho=on"
 	check "oops, BUG or warning lines in this kernel's log" "$(kernel_problems)" 0 || kernel_problem_report
 	if [ "$checks_failed" -eq 0 ]; then end 0; else end 1; fi
 	;;

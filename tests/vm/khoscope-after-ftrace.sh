@@ -35,11 +35,11 @@ for round in 1 2; do
 	i=0
 	until wget -q -O /tmp/m0 "$URL" 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
 	check_true "round $round: khoscope serves /metrics" test -s /tmp/m0
-	# With no address it listens on 127.0.0.1 alone (port 19464 = 0x24F8):
-	# /proc/net/tcp has it as 0100007F:24F8 in state 0A (LISTEN).
+	# With no address it listens on 127.0.0.1 alone (port 19464 = 0x4C08):
+	# /proc/net/tcp has it as 0100007F:4C08 in state 0A (LISTEN).
 	check "round $round: the default bind is loopback" \
-		"$(awk '$2 ~ /:24F8$/ && $4 == "0A" { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)" \
-		0100007F:24F8
+		"$(awk '$2 ~ /:4C08$/ && $4 == "0A" { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)" \
+		0100007F:4C08
 
 	wl folios 1000 0
 	wl folios 100 2 strided
