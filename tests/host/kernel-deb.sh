@@ -22,7 +22,7 @@ one_line() {
 # an archive nothing answers on (port 9, discard).
 mkdir -p "$TMP/build/kernel" "$TMP/cache/debs"
 cp "$ROOT/build/kernel/VERSION" "$TMP/build/kernel/"
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/khoscope
+cache=${KHOSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/khoscope}
 ln -s "$(ls "$cache"/debs/linux-source-7.3_*.deb | sort -V | tail -n 1)" "$TMP/cache/debs/"
 export KHOSCOPE_BUILD=$TMP/build KHOSCOPE_CACHE=$TMP/cache KHOSCOPE_DEBIAN_URIS=http://127.0.0.1:9/debian
 
