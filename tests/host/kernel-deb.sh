@@ -17,11 +17,10 @@ one_line() {
 	echo "ok   $what: $(cat "$TMP/err")"
 }
 
-# A build directory of its own, knowing the source's version as make
-# kernel leaves it; a package cache holding the source package only, and
-# an archive nothing answers on (port 9, discard).
-mkdir -p "$TMP/build/kernel" "$TMP/cache/debs"
-cp "$ROOT/build/kernel/VERSION" "$TMP/build/kernel/"
+# An empty build directory (make kernel-deb does not need make kernel);
+# a package cache holding the source package only, and an archive nothing
+# answers on (port 9, discard).
+mkdir -p "$TMP/build" "$TMP/cache/debs"
 cache=${KHOSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/khoscope}
 ln -s "$(ls "$cache"/debs/linux-source-7.3_*.deb | sort -V | tail -n 1)" "$TMP/cache/debs/"
 export KHOSCOPE_BUILD=$TMP/build KHOSCOPE_CACHE=$TMP/cache KHOSCOPE_DEBIAN_URIS=http://127.0.0.1:9/debian
