@@ -100,8 +100,11 @@ case "$stage" in
 	section "walk:1" "$STATE/walk"
 	[ "$checks_failed" -eq 0 ] || end 1
 
-	kexec -s -l "/boot/vmlinuz-$(uname -r)" --reuse-cmdline
-	check "kexec -s -l /boot/vmlinuz-$(uname -r) --reuse-cmdline" "$?" 0
+	# With the initramfs the kernel package's hook made, if there is one.
+	initrd=
+	[ ! -f "/boot/initrd.img-$(uname -r)" ] || initrd="--initrd=/boot/initrd.img-$(uname -r)"
+	kexec -s -l "/boot/vmlinuz-$(uname -r)" $initrd --reuse-cmdline
+	check "kexec -s -l /boot/vmlinuz-$(uname -r) $initrd --reuse-cmdline" "$?" 0
 	check "a kernel is loaded" "$(cat /sys/kernel/kexec_loaded)" 1
 	check "oops, BUG or warning lines in this kernel's log" "$(kernel_problems)" 0 || kernel_problem_report
 	[ "$checks_failed" -eq 0 ] || end 1
