@@ -282,6 +282,14 @@ $(GUEST_BIN)/luo-memfd: tests/vm/helpers/luo-memfd.c $(TRACKER_CUR)/include/uapi
 $(GUEST_BIN):
 	$(Q)mkdir -p $@
 
+# What the user-space builds take from the patched source (the tracker and
+# the planner, <linux/liveupdate.h>), prepared here if make kernel has not
+# done it: make tools, guest and deb work in a fresh clone on a host.
+$(TRACKER_CUR)/%: | $(BUILD)/kernel/.src-stamp ;
+
+$(BUILD)/kernel/.src-stamp: | setup
+	$(Q)KHOSCOPE_BUILD=$(BUILD) scripts/build-kernel --source-only >/dev/null
+
 demo: kernel
 	$(Q)$(MAKE) --no-print-directory tools guest
 	$(Q)scripts/vm-run --quiet scripts/demo.sh

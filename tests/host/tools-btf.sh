@@ -2,8 +2,17 @@
 # make tools BTF=FILE: the programs are compiled against the BTF of FILE,
 # e.g. the running kernel's (/sys/kernel/btf/vmlinux) on a host that booted
 # a kernel with the series; a BTF without the KHO radix tree is refused in
-# one line. Built in a build directory of its own.
+# one line. Built in a build directory of its own, where make kernel has
+# not run, as in a fresh clone on a host: make tools and make guest prepare
+# the patched source they take files from.
 . "$(dirname "$0")/lib.bash"
+
+make -s -C "$ROOT" BUILD="$TMP/build" BTF="$ROOT/build/kernel/vmlinux" tools guest >"$TMP/out" 2>&1 ||
+	{ echo "FAIL make tools guest without make kernel:"; cat "$TMP/out"; exit 1; }
+for f in user/khoscope user/khoscope-plan guest/bin/luo-memfd kernel/src/include/uapi/linux/liveupdate.h; do
+	[[ -f "$TMP/build/$f" ]] || { echo "FAIL make tools guest without make kernel made no build/$f"; exit 1; }
+done
+echo "ok   make tools guest without make kernel: the patched source prepared, khoscope, khoscope-plan, luo-memfd built"
 
 mk() { make -s -C "$ROOT" BUILD="$TMP/build" "$TMP/build/bpf/vmlinux.h" "$@"; }
 
