@@ -22,8 +22,10 @@ case "$KHOSCOPE_STAGE" in
 	objects=$(field objects </tmp/status)
 	check "half of 340 objects left" "$objects" 170
 	check "the record names only what is left" "$(field recorded </tmp/status)" "$objects"
+	# Anywhere in the log (the first record said 340): other drivers'
+	# messages can follow it before this looks.
 	check_true "the kernel log says the record was written again" \
-		sh -c "dmesg | tail -n 3 | grep -q 'recorded 170 objects for the next kernel'"
+		sh -c "dmesg | grep -q 'recorded 170 objects for the next kernel'"
 	orders_of /tmp/status >/tmp/truth
 	[ "$checks_failed" -eq 0 ] || finish
 	vm-kexec "kwl.objects=$objects" "kwl.truth=$(unpairs /tmp/truth)"
