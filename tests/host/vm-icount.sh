@@ -12,16 +12,21 @@
 # timers pending then, inside the interval). It runs in a shell started
 # without address space randomization: the layout the RNG picks at each
 # boot changes the instructions of the shell's own string and memory
-# functions (alignment), by up to 0.25% from boot to boot. It runs three
-# times and the shortest counts: what else the guest did meanwhile (an
-# interrupt's work, a kernel message on the console) only adds, and once
-# landed inside one boot's only loop, 0.24% apart (290042000 against
-# 290750000 ns, where two boots usually agree to 0.01%).
+# functions (alignment), by up to 0.25% from boot to boot. It starts once
+# the clocksource is the TSC: a loop that spanned the switch took 276967000
+# guest ns against 290383000 in the same boot. It runs three times and the
+# shortest counts: what else the guest did meanwhile only adds.
 cat >"$TMP/icount-probe.sh" <<'SCENARIO'
 t=/sys/kernel/tracing
 [ -e $t/trace_marker ] || mount -t tracefs nodev $t
 echo 1 >$t/tracing_on
 echo 0 >/proc/sys/kernel/randomize_va_space
+# About a second into init the kernel switches to the tsc clocksource,
+# and the trace clock can step then (by 13 ms once, inside a loop).
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+n=0
+while [ "$(cat $cs)" != tsc ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+echo "icount-probe: clocksource $(cat $cs)"
 for run in 1 2 3; do
 	sh -c 'echo icount-probe-start >'$t'/trace_marker
 		i=0
